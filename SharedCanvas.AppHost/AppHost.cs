@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var dataDirectory = builder.GetDataDirectory();
+var realtimeReplicas = builder.Configuration.GetValue("SharedCanvas:RealtimeReplicas", 1);
+
+var redis = builder.AddBoardRedis("redis", dataDirectory);
+
+var web = builder.AddProject<Projects.SharedCanvas_Web>("web")
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithReference(redis).WaitFor(redis)
+    .WithEnvironment("ConnectionStrings__web-db", DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "web.db"));
+
+var realtime = builder.AddProject<Projects.SharedCanvas_Realtime>("realtime")
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithReplicas(realtimeReplicas)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(web).WaitFor(web)
+    .WithEnvironment("ConnectionStrings__realtime-db", DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "realtime.db"));
+
+// The site issues tokens under its own public address and tells browsers where the realtime service
+// is; the realtime service accepts only that issuer and only browser pages from that origin.
+var siteUrl = web.GetEndpoint("http");
+web.WithEnvironment("Auth__Issuer", siteUrl)
+    .WithEnvironment("Realtime__PublicUrl", realtime.GetEndpoint("http"));
+realtime.WithEnvironment("Auth__Issuer", siteUrl)
+    .WithEnvironment("Realtime__AllowedOrigins__0", siteUrl);
+
+builder.Build().Run();

@@ -1,0 +1,625 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+using SharedCanvas.Realtime.Auth;
+using SharedCanvas.Realtime.Fanout;
+using SharedCanvas.Realtime.Protocol;
+using SharedCanvas.Realtime.Storage;
+
+namespace SharedCanvas.Realtime.Connections;
+
+/// <summary>
+/// One client's socket on one board. A receive loop reads, checks and appends the client's messages in
+/// order; a send loop is the only writer to the socket and drains a bounded queue that fan-out fills
+/// without ever waiting, so a slow reader cannot slow the board: when its queue overflows it is closed
+/// (1013) and resumes on reconnect.
+/// </summary>
+public sealed partial class BoardConnection
+{
+    private const int InitialReceiveBuffer = 4096;
+    private const int MaxBufferedWhileCatchingUp = 100_000;
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly WebSocket _socket;
+    private readonly SocketServices _services;
+    private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly Lock _gate = new();
+    private readonly ILogger _logger;
+
+    private BoardPrincipal _principal;
+    private Mode _mode = Mode.AwaitingHello;
+    private List<Buffered>? _buffered;
+    private long _lastSeqSent;
+    private byte[]? _clientId;
+    private byte[]? _clientPart;
+    private readonly byte[] _authorPart;
+    private BoardHub? _hub;
+    private int _forbiddenWrites;
+    private (WebSocketCloseStatus Status, string Reason)? _close;
+    private volatile bool _closeRequested;
+    private volatile bool _discardQueued;
+
+    private enum Mode
+    {
+        AwaitingHello,
+        CatchingUp,
+        Live,
+        Closing,
+    }
+
+    private readonly record struct Buffered(long Seq, byte[]? Message, long N);
+
+    public BoardConnection(WebSocket socket, BoardPrincipal principal, SocketServices services)
+    {
+        _socket = socket;
+        _principal = principal;
+        _services = services;
+        _logger = services.Logger;
+        Id = ConnectionIds.New();
+        Keys = new BoardKeys(principal.BoardId);
+        Color = UserColors.For(principal.UserId);
+        OpenedAt = services.Time.GetUtcNow();
+        _authorPart = OpEnvelope.AuthorPart(principal.UserId);
+        _outgoing = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(services.Options.SendQueueCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string Id { get; }
+
+    public BoardKeys Keys { get; }
+
+    public string Color { get; }
+
+    public DateTimeOffset OpenedAt { get; }
+
+    public BoardPrincipal Principal => _principal;
+
+    public bool HelloReceived => _mode != Mode.AwaitingHello;
+
+    /// <summary>Runs the socket until it closes. Returns once both loops have ended.</summary>
+    public async Task RunAsync(CancellationToken requestAborted)
+    {
+        using var link = requestAborted.Register(static state => ((BoardConnection)state!)._abort.Cancel(), this);
+        _services.Registry.Add(this);
+        _services.Telemetry.OpenConnections.Add(1);
+        LogOpened(Id, _principal.BoardId, _principal.UserId, _principal.Role.ToWire());
+
+        var sending = SendLoopAsync();
+        try
+        {
+            var head = await _services.Log.GetHeadAsync(Keys);
+            Enqueue(ServerMessages.Welcome(_principal, Id, Color, _services.ServerName, head, _services.OpLimits, _services.Options.MaxMessageBytes));
+            await ReceiveLoopAsync();
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer vanished or the server is stopping.
+        }
+        catch (Exception ex)
+        {
+            LogFailed(ex, Id);
+            RequestClose(CloseCodes.InternalError, "internal error");
+        }
+        finally
+        {
+            _hub?.Remove(this);
+            _services.Registry.Remove(this);
+            _services.Telemetry.OpenConnections.Add(-1);
+            lock (_gate)
+            {
+                _mode = Mode.Closing;
+                _buffered = null;
+            }
+
+            _outgoing.Writer.TryComplete();
+            using (var timeout = new CancellationTokenSource(CloseHandshakeTimeout))
+            {
+                try
+                {
+                    await sending.WaitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _abort.Cancel();
+                }
+            }
+
+            if (_socket.State != WebSocketState.Closed)
+            {
+                _socket.Abort();
+            }
+
+            LogClosed(Id, _close?.Status is { } status ? (int)status : (int?)_socket.CloseStatus ?? 0);
+            _abort.Dispose();
+        }
+    }
+
+    /// <summary>Asks the send loop to finish with a close frame; the receive loop ends when the peer answers.</summary>
+    public void RequestClose(WebSocketCloseStatus status, string reason)
+    {
+        lock (_gate)
+        {
+            if (_close is not null)
+            {
+                return;
+            }
+
+            _close = (status, reason);
+            _closeRequested = true;
+            _mode = Mode.Closing;
+            _buffered = null;
+        }
+
+        _services.Telemetry.Closes.Add(1, new KeyValuePair<string, object?>("code", (int)status));
+        _outgoing.Writer.TryComplete();
+        // If the peer never answers the close frame, stop waiting for it.
+        _ = Task.Delay(CloseHandshakeTimeout).ContinueWith(static (_, state) => ((BoardConnection)state!).Abort(), this, TaskScheduler.Default);
+    }
+
+    private void Abort()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var maxBytes = _services.Options.MaxMessageBytes;
+        while (true)
+        {
+            // Wait for the next message without holding a buffer: idle sockets cost no receive memory.
+            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
+            if (first.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(InitialReceiveBuffer);
+            try
+            {
+                var count = 0;
+                var type = first.MessageType;
+                var end = first.EndOfMessage;
+                while (!end)
+                {
+                    if (count == buffer.Length)
+                    {
+                        if (buffer.Length > maxBytes)
+                        {
+                            break;
+                        }
+
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                        buffer.AsSpan(0, count).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    var result = await _socket.ReceiveAsync(buffer.AsMemory(count, Math.Min(buffer.Length, maxBytes + 1) - count), _abort.Token);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    type = result.MessageType;
+                    count += result.Count;
+                    end = result.EndOfMessage;
+                    if (count > maxBytes)
+                    {
+                        break;
+                    }
+                }
+
+                if (_closeRequested)
+                {
+                    continue;
+                }
+
+                if (count > maxBytes)
+                {
+                    Refuse("too_big");
+                    RequestClose(CloseCodes.MessageTooBig, "message larger than the limit");
+                    continue;
+                }
+
+                if (type == WebSocketMessageType.Binary)
+                {
+                    Refuse("binary");
+                    RequestClose(CloseCodes.BinaryFrame, "binary frames are not accepted");
+                    continue;
+                }
+
+                await HandleMessageAsync(buffer.AsMemory(0, count));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private async ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message)
+    {
+        var now = _services.Time.GetUtcNow();
+        if (now >= _principal.ExpiresAt)
+        {
+            Refuse("token_expired");
+            RequestClose(CloseCodes.TokenExpired, "token expired");
+            return;
+        }
+
+        var status = ClientMessageReader.Parse(message.Span, out var parsed, out var detail);
+        switch (status)
+        {
+            case ParseStatus.InvalidJson:
+            case ParseStatus.SchemaViolation:
+                Refuse("invalid_message");
+                RequestClose(CloseCodes.InvalidMessage, detail ?? "invalid message");
+                return;
+            case ParseStatus.UnknownType:
+                Refuse("unknown_type");
+                Enqueue(ServerMessages.Error(ErrorCodes.UnknownType, "unknown message type"));
+                return;
+        }
+
+        _services.Telemetry.MessagesReceived.Add(1, new KeyValuePair<string, object?>("type", MessageTypeName(parsed.Type)));
+        switch (parsed.Type)
+        {
+            case ClientMessageType.Op:
+                await HandleOpAsync(message, parsed, now);
+                break;
+            case ClientMessageType.Hello:
+                await HandleHelloAsync(message.Span[parsed.Client].ToArray(), parsed.HasSince ? parsed.Since : null);
+                break;
+            case ClientMessageType.Auth:
+                await HandleAuthAsync(Encoding.UTF8.GetString(message.Span[parsed.Token]));
+                break;
+            case ClientMessageType.Ping:
+                Enqueue(ServerMessages.Pong(parsed.PingT));
+                break;
+            case ClientMessageType.Cursor:
+                // Presence and cursors arrive with the whiteboard issue; accepted and ignored until then.
+                break;
+        }
+    }
+
+    private async ValueTask HandleOpAsync(ReadOnlyMemory<byte> message, ClientMessage parsed, DateTimeOffset now)
+    {
+        if (_mode == Mode.AwaitingHello || _clientPart is null)
+        {
+            Enqueue(ServerMessages.Error(ErrorCodes.NotReady, "send hello first", parsed.N));
+            return;
+        }
+
+        var op = message[parsed.Op];
+        if (OpValidator.Validate(op.Span, _services.OpLimits, out var info) is { } invalid)
+        {
+            Refuse("invalid_op");
+            Enqueue(ServerMessages.Error(ErrorCodes.InvalidOp, invalid, parsed.N));
+            return;
+        }
+
+        var role = _principal.Role;
+        if (!role.CanWrite() || (info.Kind == OpKind.Clear && role != BoardRole.Owner))
+        {
+            Refuse("forbidden");
+            Enqueue(ServerMessages.Error(ErrorCodes.Forbidden, role.CanWrite() ? "only the owner may clear the board" : "viewers cannot change the board", parsed.N));
+            if (++_forbiddenWrites >= 3)
+            {
+                RequestClose(CloseCodes.Forbidden, "writes without the role");
+            }
+
+            return;
+        }
+
+        var traceParent = parsed.TraceParent.End.Value > 0 ? message[parsed.TraceParent] : ReadOnlyMemory<byte>.Empty;
+        var tail = ArrayPool<byte>.Shared.Rent(OpEnvelope.TailLength(_clientPart.Length, _authorPart.Length, op.Length));
+        try
+        {
+            var timestamp = now.ToUnixTimeMilliseconds();
+            var length = OpEnvelope.WriteTail(tail, _clientPart, parsed.N, _authorPart, timestamp, traceParent.Span, op.Span);
+            AppendResult result;
+            try
+            {
+                result = await _services.Log.AppendAsync(Keys, _clientId, parsed.N, tail.AsMemory(0, length), timestamp);
+            }
+            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                LogAppendFailed(ex, Id, _principal.BoardId);
+                Enqueue(ServerMessages.Error(ErrorCodes.Unavailable, "the board cannot be saved right now; the operation will be resent", parsed.N));
+                return;
+            }
+
+            if (result.Applied)
+            {
+                _services.Telemetry.OpsAppended.Add(1, new KeyValuePair<string, object?>("kind", KindName(info.Kind)));
+                _hub?.NoteAppended(result.Seq);
+            }
+            else
+            {
+                // A resend of something the log already holds: acknowledge it again, apply nothing.
+                Enqueue(ServerMessages.Ack(parsed.N, result.Seq, duplicate: true));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(tail);
+        }
+    }
+
+    private async ValueTask HandleHelloAsync(byte[] clientId, long? since)
+    {
+        if (_mode != Mode.AwaitingHello)
+        {
+            RequestClose(CloseCodes.PolicyViolation, "hello was already sent");
+            return;
+        }
+
+        _clientId = clientId;
+        _clientPart = OpEnvelope.ClientPart(clientId);
+        lock (_gate)
+        {
+            if (_mode != Mode.AwaitingHello)
+            {
+                return;
+            }
+
+            _mode = Mode.CatchingUp;
+            _buffered = [];
+        }
+
+        _hub = await _services.Hubs.JoinAsync(this);
+        var sent = await ReplayAsync(since);
+
+        lock (_gate)
+        {
+            if (_mode != Mode.CatchingUp)
+            {
+                return;
+            }
+
+            TryEnqueueLocked(ServerMessages.Synced(sent));
+            foreach (var item in _buffered!)
+            {
+                if (item.Seq <= sent)
+                {
+                    continue;
+                }
+
+                TryEnqueueLocked(item.Message ?? ServerMessages.Ack(item.N, item.Seq, duplicate: false));
+                sent = item.Seq;
+            }
+
+            _buffered = null;
+            _lastSeqSent = sent;
+            _mode = Mode.Live;
+        }
+    }
+
+    /// <summary>
+    /// Sends what the client is missing: everything after <paramref name="since"/>, or the whole board.
+    /// Returns the last sequence number sent.
+    /// </summary>
+    private async Task<long> ReplayAsync(long? since)
+    {
+        const int Page = 512;
+        var head = await _services.Log.GetHeadAsync(Keys);
+        long sent;
+        if (since is { } s && s <= head)
+        {
+            sent = s;
+        }
+        else
+        {
+            // A first open, or a client whose state is from elsewhere: start from an empty board.
+            await _outgoing.Writer.WriteAsync(ServerMessages.Snapshot(0, "[]"u8), _abort.Token);
+            sent = 0;
+        }
+
+        while (true)
+        {
+            var entries = await _services.Log.ReadAsync(Keys, sent + 1, Page);
+            foreach (var entry in entries)
+            {
+                // Waits for room: the replay runs on this socket's own task and slows only this socket.
+                await _outgoing.Writer.WriteAsync(entry.Message, _abort.Token);
+                sent = entry.Seq;
+            }
+
+            if (entries.Count < Page)
+            {
+                return sent;
+            }
+        }
+    }
+
+    private async ValueTask HandleAuthAsync(string token)
+    {
+        var (principal, failure) = await _services.Tokens.ValidateAsync(token);
+        if (principal is null || principal.UserId != _principal.UserId || principal.BoardId != _principal.BoardId)
+        {
+            Refuse(principal is null ? "auth_invalid" : "auth_mismatch");
+            LogRenewalRefused(Id, failure ?? "another user or board");
+            RequestClose(CloseCodes.PolicyViolation, "token renewal refused");
+            return;
+        }
+
+        _principal = principal;
+        Enqueue(ServerMessages.AuthOk(principal.ExpiresAt));
+    }
+
+    /// <summary>Fan-out of one operation from the board's log, in sequence order.</summary>
+    internal void DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n)
+    {
+        var own = _clientId is not null && client.SequenceEqual(_clientId);
+        lock (_gate)
+        {
+            switch (_mode)
+            {
+                case Mode.CatchingUp:
+                    _buffered!.Add(new Buffered(seq, own ? null : message, n));
+                    if (_buffered.Count > MaxBufferedWhileCatchingUp)
+                    {
+                        OverflowLocked();
+                    }
+
+                    return;
+                case Mode.Live when seq > _lastSeqSent:
+                    _lastSeqSent = seq;
+                    TryEnqueueLocked(own ? ServerMessages.Ack(n, seq, duplicate: false) : message);
+                    return;
+                default:
+                    return;
+            }
+        }
+    }
+
+    /// <summary>Fan-out of a message that is not stored (presence, cursors).</summary>
+    internal void DeliverEphemeral(byte[] message)
+    {
+        lock (_gate)
+        {
+            if (_mode == Mode.Live)
+            {
+                TryEnqueueLocked(message);
+            }
+        }
+    }
+
+    /// <summary>Closes a socket whose token expired or that never said hello; called by the registry's sweep.</summary>
+    internal void Sweep(DateTimeOffset now)
+    {
+        if (_closeRequested)
+        {
+            return;
+        }
+
+        if (now >= _principal.ExpiresAt)
+        {
+            Refuse("token_expired");
+            RequestClose(CloseCodes.TokenExpired, "token expired");
+        }
+        else if (_mode == Mode.AwaitingHello && now - OpenedAt > _services.Options.HelloTimeout)
+        {
+            Refuse("no_hello");
+            RequestClose(CloseCodes.PolicyViolation, "no hello");
+        }
+    }
+
+    private void Enqueue(byte[] message)
+    {
+        lock (_gate)
+        {
+            if (_mode != Mode.Closing)
+            {
+                TryEnqueueLocked(message);
+            }
+        }
+    }
+
+    private void TryEnqueueLocked(ReadOnlyMemory<byte> message)
+    {
+        if (!_outgoing.Writer.TryWrite(message))
+        {
+            OverflowLocked();
+        }
+    }
+
+    private void OverflowLocked()
+    {
+        if (_close is not null)
+        {
+            return;
+        }
+
+        _services.Telemetry.SendQueueDrops.Add(1);
+        LogSlowReader(Id, _principal.BoardId);
+        // The queue is full, so the close frame cannot wait behind it: what is queued is dropped.
+        _discardQueued = true;
+        _close = (CloseCodes.TryAgainLater, "too slow: reconnect and resume");
+        _closeRequested = true;
+        _mode = Mode.Closing;
+        _buffered = null;
+        _services.Telemetry.Closes.Add(1, new KeyValuePair<string, object?>("code", 1013));
+        _outgoing.Writer.TryComplete();
+        _ = Task.Delay(CloseHandshakeTimeout).ContinueWith(static (_, state) => ((BoardConnection)state!).Abort(), this, TaskScheduler.Default);
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _outgoing.Reader;
+        try
+        {
+            while (!_discardQueued && await reader.WaitToReadAsync(_abort.Token))
+            {
+                while (!_discardQueued && reader.TryRead(out var message))
+                {
+                    await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                }
+            }
+
+            if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(close.Status, close.Reason, _abort.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The socket is gone; the receive loop ends too.
+            Abort();
+        }
+    }
+
+    private void Refuse(string reason) =>
+        _services.Telemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    private static string MessageTypeName(ClientMessageType type) => type switch
+    {
+        ClientMessageType.Op => "op",
+        ClientMessageType.Hello => "hello",
+        ClientMessageType.Auth => "auth",
+        ClientMessageType.Cursor => "cursor",
+        ClientMessageType.Ping => "ping",
+        _ => "unknown",
+    };
+
+    private static string KindName(OpKind kind) => kind switch
+    {
+        OpKind.Add => "add",
+        OpKind.Points => "points",
+        OpKind.End => "end",
+        OpKind.Update => "update",
+        OpKind.Delete => "delete",
+        OpKind.Restore => "restore",
+        _ => "clear",
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Socket {ConnectionId} opened on board {BoardId} by user {UserId} as {Role}")]
+    private partial void LogOpened(string connectionId, string boardId, string userId, string role);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Socket {ConnectionId} closed ({CloseCode})")]
+    private partial void LogClosed(string connectionId, int closeCode);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Socket {ConnectionId} failed")]
+    private partial void LogFailed(Exception exception, string connectionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Socket {ConnectionId} on board {BoardId}: append failed")]
+    private partial void LogAppendFailed(Exception exception, string connectionId, string boardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Socket {ConnectionId} on board {BoardId} read too slowly; closing it with 1013")]
+    private partial void LogSlowReader(string connectionId, string boardId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Socket {ConnectionId}: in-band token renewal refused ({Reason})")]
+    private partial void LogRenewalRefused(string connectionId, string reason);
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Options;
+using SharedCanvas.Realtime.Auth;
+using SharedCanvas.Realtime.Extensions;
+using SharedCanvas.Realtime.Fanout;
+using SharedCanvas.Realtime.Protocol;
+using SharedCanvas.Realtime.Storage;
+
+namespace SharedCanvas.Realtime.Connections;
+
+/// <summary>What every socket on this replica shares: the log, the hubs, the validator, limits and telemetry.</summary>
+public sealed class SocketServices(
+    BoardLog log,
+    BoardHubs hubs,
+    ConnectionRegistry registry,
+    BoardTokenValidator tokens,
+    IOptions<RealtimeOptions> options,
+    RealtimeTelemetry telemetry,
+    ReplicaIdentity replica,
+    TimeProvider time,
+    ILogger<BoardConnection> logger)
+{
+    public BoardLog Log { get; } = log;
+
+    public BoardHubs Hubs { get; } = hubs;
+
+    public ConnectionRegistry Registry { get; } = registry;
+
+    public BoardTokenValidator Tokens { get; } = tokens;
+
+    public RealtimeOptions Options { get; } = options.Value;
+
+    public OpLimits OpLimits { get; } = new(options.Value.MaxPointsPerBatch, options.Value.MaxTextLength);
+
+    public RealtimeTelemetry Telemetry { get; } = telemetry;
+
+    public string ServerName { get; } = replica.Name;
+
+    public TimeProvider Time { get; } = time;
+
+    public ILogger Logger { get; } = logger;
+}

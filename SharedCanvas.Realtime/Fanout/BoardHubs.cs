@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using StackExchange.Redis;
+using SharedCanvas.Realtime.Connections;
+using SharedCanvas.Realtime.Storage;
+
+namespace SharedCanvas.Realtime.Fanout;
+
+/// <summary>
+/// The boards that have sockets on this replica, each with one subscription. A periodic check fills
+/// publishes that did not arrive, and unsubscribes from boards nobody has used for a while.
+/// </summary>
+public sealed partial class BoardHubs : BackgroundService
+{
+    private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan IdleLinger = TimeSpan.FromSeconds(30);
+
+    private readonly ConcurrentDictionary<string, Entry> _hubs = new();
+    private readonly IConnectionMultiplexer _redis;
+    private readonly BoardLog _log;
+    private readonly RealtimeTelemetry _telemetry;
+    private readonly ILogger<BoardHub> _logger;
+    private readonly TimeProvider _time;
+
+    public BoardHubs(IConnectionMultiplexer redis, BoardLog log, RealtimeTelemetry telemetry, ILogger<BoardHub> logger, TimeProvider time)
+    {
+        _redis = redis;
+        _log = log;
+        _telemetry = telemetry;
+        _logger = logger;
+        _time = time;
+        // After Redis comes back, every board may have missed publishes: catch up to the log's head.
+        redis.ConnectionRestored += (_, _) =>
+        {
+            foreach (var entry in _hubs.Values)
+            {
+                if (entry.Hub.IsCompletedSuccessfully)
+                {
+                    _ = CatchUpQuietlyAsync(entry.Hub.Result, toHead: true);
+                }
+            }
+        };
+    }
+
+    private sealed class Entry(Task<BoardHub> hub)
+    {
+        public Task<BoardHub> Hub { get; } = hub;
+
+        public bool Closed { get; set; }
+
+        public bool WasBehind { get; set; }
+    }
+
+    public int Count => _hubs.Count;
+
+    /// <summary>Adds a socket to its board's hub on this replica, subscribing first if needed.</summary>
+    public async Task<BoardHub> JoinAsync(BoardConnection connection)
+    {
+        var boardId = connection.Principal.BoardId;
+        while (true)
+        {
+            var entry = _hubs.GetOrAdd(boardId, id => new Entry(StartHubAsync(id)));
+            BoardHub hub;
+            try
+            {
+                hub = await entry.Hub.ConfigureAwait(false);
+            }
+            catch
+            {
+                _hubs.TryRemove(new KeyValuePair<string, Entry>(boardId, entry));
+                throw;
+            }
+
+            lock (entry)
+            {
+                if (entry.Closed)
+                {
+                    continue;
+                }
+
+                hub.Add(connection);
+                return hub;
+            }
+        }
+    }
+
+    private async Task<BoardHub> StartHubAsync(string boardId)
+    {
+        var hub = new BoardHub(boardId, _log, _telemetry, _logger);
+        await hub.StartAsync(_redis.GetSubscriber()).ConfigureAwait(false);
+        return hub;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(CheckInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = _time.GetUtcNow();
+                foreach (var (boardId, entry) in _hubs)
+                {
+                    if (!entry.Hub.IsCompletedSuccessfully)
+                    {
+                        continue;
+                    }
+
+                    var hub = entry.Hub.Result;
+                    // Behind on two checks in a row: a publish was lost, not merely in flight.
+                    var behind = hub.IsBehind;
+                    if (behind && entry.WasBehind)
+                    {
+                        await CatchUpQuietlyAsync(hub, toHead: false);
+                    }
+
+                    entry.WasBehind = behind;
+
+                    if (hub.EmptySince is { } since && now - since > IdleLinger)
+                    {
+                        lock (entry)
+                        {
+                            if (hub.MemberCount > 0)
+                            {
+                                continue;
+                            }
+
+                            entry.Closed = true;
+                            _hubs.TryRemove(new KeyValuePair<string, Entry>(boardId, entry));
+                        }
+
+                        await hub.StopAsync();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task CatchUpQuietlyAsync(BoardHub hub, bool toHead)
+    {
+        try
+        {
+            await hub.CatchUpAsync(toHead).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogCatchUpFailed(ex, hub.Keys.BoardId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Board {BoardId}: catching up from the log failed; will retry")]
+    private partial void LogCatchUpFailed(Exception exception, string boardId);
+}

@@ -1,0 +1,42 @@
+namespace SharedCanvas.Realtime.Protocol;
+
+public enum ClientMessageType
+{
+    Unknown,
+    Hello,
+    Op,
+    Auth,
+    Cursor,
+    Ping,
+}
+
+/// <summary>
+/// One parsed client message. String and object values are kept as ranges of the received bytes, so
+/// parsing allocates nothing; the bytes stay valid while the message is being handled.
+/// </summary>
+public struct ClientMessage
+{
+    public ClientMessageType Type;
+    public long N;
+    public Range Op;
+    public Range TraceParent;
+    public Range Client;
+    public long Since;
+    public bool HasSince;
+    public Range Token;
+    public double X;
+    public double Y;
+    public bool CursorGone;
+    public double PingT;
+}
+
+public enum ParseStatus
+{
+    Ok,
+    /// <summary>Not JSON, or not an object: close 1007.</summary>
+    InvalidJson,
+    /// <summary>JSON, but outside the message's schema: close 1007.</summary>
+    SchemaViolation,
+    /// <summary>A well-formed message of a type we do not know: error frame.</summary>
+    UnknownType,
+}

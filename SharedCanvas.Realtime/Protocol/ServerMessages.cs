@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text.Json;
+using SharedCanvas.Realtime.Auth;
+
+namespace SharedCanvas.Realtime.Protocol;
+
+/// <summary>The server's messages (docs/protocol.md §3–4), written as UTF-8 JSON.</summary>
+public static class ServerMessages
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
+
+    public static byte[] Welcome(BoardPrincipal principal, string connectionId, string color, string server, long head, OpLimits limits, int maxMessageBytes) =>
+        Write(writer =>
+        {
+            writer.WriteString("type", "welcome");
+            writer.WriteNumber("v", 1);
+            writer.WriteString("board", principal.BoardId);
+            writer.WriteString("server", server);
+            writer.WriteStartObject("me");
+            writer.WriteString("user", principal.UserId);
+            writer.WriteString("name", principal.Name);
+            writer.WriteString("role", principal.Role.ToWire());
+            writer.WriteString("color", color);
+            writer.WriteString("conn", connectionId);
+            writer.WriteEndObject();
+            writer.WriteNumber("head", head);
+            writer.WriteNumber("expiresAt", principal.ExpiresAt.ToUnixTimeSeconds());
+            writer.WriteStartObject("limits");
+            writer.WriteNumber("maxMessageBytes", maxMessageBytes);
+            writer.WriteNumber("maxPointsPerBatch", limits.MaxPointsPerBatch);
+            writer.WriteNumber("maxTextLength", limits.MaxTextLength);
+            writer.WriteEndObject();
+        });
+
+    public static byte[] Error(string code, string message, long? n = null) =>
+        Write(writer =>
+        {
+            writer.WriteString("type", "error");
+            writer.WriteString("code", code);
+            writer.WriteString("message", message);
+            if (n is { } number)
+            {
+                writer.WriteNumber("n", number);
+            }
+        });
+
+    public static byte[] Synced(long seq) => Write(writer =>
+    {
+        writer.WriteString("type", "synced");
+        writer.WriteNumber("seq", seq);
+    });
+
+    public static byte[] AuthOk(DateTimeOffset expiresAt) => Write(writer =>
+    {
+        writer.WriteString("type", "auth.ok");
+        writer.WriteNumber("expiresAt", expiresAt.ToUnixTimeSeconds());
+    });
+
+    public static byte[] Pong(double t) => Write(writer =>
+    {
+        writer.WriteString("type", "pong");
+        writer.WriteNumber("t", t);
+    });
+
+    /// <summary><c>{"type":"snapshot","seq":S,"elements":[…]}</c> around elements already serialized as a JSON array.</summary>
+    public static byte[] Snapshot(long seq, ReadOnlySpan<byte> elementsArray)
+    {
+        ReadOnlySpan<byte> prefix = "{\"type\":\"snapshot\",\"seq\":"u8;
+        ReadOnlySpan<byte> middle = ",\"elements\":"u8;
+        var buffer = new byte[prefix.Length + 20 + middle.Length + elementsArray.Length + 1];
+        var span = buffer.AsSpan();
+        prefix.CopyTo(span);
+        var length = prefix.Length;
+        Utf8Formatter.TryFormat(seq, span[length..], out var written);
+        length += written;
+        middle.CopyTo(span[length..]);
+        length += middle.Length;
+        elementsArray.CopyTo(span[length..]);
+        length += elementsArray.Length;
+        span[length++] = (byte)'}';
+        return buffer[..length];
+    }
+
+    /// <summary><c>{"type":"ack","n":N,"seq":S}</c>, with <c>"dup":true</c> for a resend.</summary>
+    public static byte[] Ack(long n, long seq, bool duplicate)
+    {
+        Span<byte> buffer = stackalloc byte[96];
+        ReadOnlySpan<byte> prefix = "{\"type\":\"ack\",\"n\":"u8;
+        prefix.CopyTo(buffer);
+        var length = prefix.Length;
+        Utf8Formatter.TryFormat(n, buffer[length..], out var written);
+        length += written;
+        if (seq > 0)
+        {
+            ",\"seq\":"u8.CopyTo(buffer[length..]);
+            length += 7;
+            Utf8Formatter.TryFormat(seq, buffer[length..], out written);
+            length += written;
+        }
+
+        if (duplicate)
+        {
+            ",\"dup\":true"u8.CopyTo(buffer[length..]);
+            length += 11;
+        }
+
+        buffer[length++] = (byte)'}';
+        return buffer[..length].ToArray();
+    }
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(output, WriterOptions))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return output.WrittenSpan.ToArray();
+    }
+}

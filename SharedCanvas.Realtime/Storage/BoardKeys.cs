@@ -1,0 +1,46 @@
+using StackExchange.Redis;
+
+namespace SharedCanvas.Realtime.Storage;
+
+/// <summary>
+/// The Redis keys of one board. The board id is a hash tag (<c>{…}</c>), so that a board's keys share a
+/// slot and the append script can touch them together (see docs/storage.md).
+/// </summary>
+public sealed class BoardKeys
+{
+    public BoardKeys(string boardId)
+    {
+        BoardId = boardId;
+        Sequence = $"sc:{{{boardId}}}:seq";
+        Log = $"sc:{{{boardId}}}:log";
+        Clients = $"sc:{{{boardId}}}:clients";
+        Channel = RedisChannel.Literal($"sc:{{{boardId}}}:ch");
+        ChannelName = $"sc:{{{boardId}}}:ch";
+        AppendKeys = [Sequence, Clients, Log, SaverDirty, SaverJobs];
+    }
+
+    /// <summary>Boards whose log has entries no snapshot covers yet.</summary>
+    public static readonly RedisKey SaverDirty = "sc:saver:dirty";
+
+    /// <summary>The saver's work queue (a stream read by a consumer group).</summary>
+    public static readonly RedisKey SaverJobs = "sc:saver:jobs";
+
+    public string BoardId { get; }
+
+    /// <summary>The last sequence number handed out (INCR).</summary>
+    public RedisKey Sequence { get; }
+
+    /// <summary>The operation log: a stream whose entry ids are <c>{seq}-0</c>.</summary>
+    public RedisKey Log { get; }
+
+    /// <summary>Per client id: the last operation number accepted, its seq and time (for idempotent resends).</summary>
+    public RedisKey Clients { get; }
+
+    /// <summary>The board's pub/sub channel: operations, presence and cursors for every replica.</summary>
+    public RedisChannel Channel { get; }
+
+    public string ChannelName { get; }
+
+    /// <summary>The keys of the append script, in its order.</summary>
+    public RedisKey[] AppendKeys { get; }
+}

@@ -1,0 +1,14 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SharedCanvas.Web.Apis;
+
+/// <summary>Source-generated JSON for the site's API types.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(CreateBoardRequest))]
+[JsonSerializable(typeof(BoardResponse))]
+[JsonSerializable(typeof(BoardResponse[]))]
+[JsonSerializable(typeof(RealtimeTokenResponse))]
+internal sealed partial class WebJsonContext : JsonSerializerContext;

@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore;
+using SharedCanvas.Web.Tokens;
+
+namespace SharedCanvas.Web.Data;
+
+/// <summary>
+/// Before the site answers requests: applies the committed migrations (EF Core serialises concurrent
+/// migrators, so several replicas may start together) and loads the signing keys.
+/// </summary>
+public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, SigningKeyStore keys, ILogger<DatabaseInitializer> logger)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+            await db.Database.MigrateAsync(cancellationToken);
+            LogMigrated(pending);
+        }
+
+        await keys.LoadAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Applied} migrations applied)")]
+    private partial void LogMigrated(int applied);
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SharedCanvas.Web.Apis;
+using SharedCanvas.Web.Boards;
+
+namespace SharedCanvas.Web.Pages.Boards;
+
+/// <summary>The whiteboard page: the canvas, the tools, and the connection to the realtime service.</summary>
+[Authorize]
+public sealed class BoardModel(BoardService boards) : PageModel
+{
+    public string Id { get; private set; } = "";
+
+    public string Name { get; private set; } = "";
+
+    public string Role { get; private set; } = "";
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await boards.FindForUserAsync(id, User.UserId()!, cancellationToken) is not ({ } board, { } role))
+        {
+            return NotFound();
+        }
+
+        (Id, Name, Role) = (board.Id, board.Name, role);
+        return Page();
+    }
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SharedCanvas.Web.Tokens;
+
+/// <summary>Settings of the tokens the site issues (section <c>Auth</c>).</summary>
+public sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>The <c>iss</c> of every token: the site's public address.</summary>
+    [Required]
+    public string Issuer { get; set; } = "";
+
+    /// <summary>The <c>aud</c> of tokens for the realtime service.</summary>
+    [Required]
+    public string RealtimeAudience { get; set; } = "sharedcanvas-realtime";
+
+    /// <summary>The <c>aud</c> of tokens for the site's own API (cookie-less clients).</summary>
+    [Required]
+    public string ApiAudience { get; set; } = "sharedcanvas-api";
+
+    /// <summary>How long an access token lives. Short: clients renew in-band.</summary>
+    [Range(typeof(TimeSpan), "00:00:30", "00:05:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+}

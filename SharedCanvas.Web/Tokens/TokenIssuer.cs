@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SharedCanvas.Web.Model;
+
+namespace SharedCanvas.Web.Tokens;
+
+/// <summary>An access token and the moment it stops being valid.</summary>
+public sealed record IssuedToken(string AccessToken, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// Mints the site's access tokens: ES256, short-lived, typed <c>at+jwt</c>, each with a <c>jti</c>.
+/// Only the site holds the private keys; the realtime service can verify tokens but never mint one.
+/// </summary>
+public sealed class TokenIssuer(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time)
+{
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    /// <summary>A token for one board on the realtime service, with the user's role on it.</summary>
+    public IssuedToken IssueRealtimeToken(AppUser user, string boardId, string role) =>
+        Issue(options.Value.RealtimeAudience, user, new Dictionary<string, object>
+        {
+            [TokenClaims.Board] = boardId,
+            [TokenClaims.Role] = role,
+        });
+
+    /// <summary>A token for the site's own API, for clients that do not use cookies. It names no board.</summary>
+    public IssuedToken IssueApiToken(AppUser user) =>
+        Issue(options.Value.ApiAudience, user, new Dictionary<string, object>());
+
+    private IssuedToken Issue(string audience, AppUser user, Dictionary<string, object> claims)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var expires = now + settings.AccessTokenLifetime;
+
+        claims[JwtRegisteredClaimNames.Sub] = user.Id;
+        claims[TokenClaims.Name] = user.UserName ?? user.Id;
+        claims[JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N");
+
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = settings.Issuer,
+            Audience = audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            Claims = claims,
+            TokenType = TokenClaims.AccessTokenType,
+            SigningCredentials = keys.Current,
+        });
+
+        return new IssuedToken(token, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+    }
+
+    /// <summary>The parameters that validate the site's own API tokens (for the bearer scheme).</summary>
+    public static TokenValidationParameters ApiValidationParameters(AuthOptions settings, SigningKeyStore keys) => new()
+    {
+        ValidIssuer = settings.Issuer,
+        ValidAudience = settings.ApiAudience,
+        ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+        ValidTypes = [TokenClaims.AccessTokenType],
+        IssuerSigningKeyResolver = (_, _, _, _) => keys.VerificationKeys,
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ClockSkew = TimeSpan.FromSeconds(30),
+        NameClaimType = TokenClaims.Name,
+        AuthenticationType = "Bearer",
+    };
+}

@@ -1,0 +1,283 @@
+// The connection to the realtime service (docs/protocol.md): token, socket, hello, resend of
+// unacknowledged operations, in-band token renewal, reconnect with backoff and jitter.
+
+const RESUMABLE = new Set([1001, 1006, 1011, 1012, 1013, 4401]);
+const FINAL = new Set([1003, 1007, 1009, 4403, 4404]);
+
+function randomId(length = 16) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, b => alphabet[b & 63]).join('');
+}
+
+/** Operations not yet acknowledged survive a reload of the page (per tab, per board). */
+class PendingStore {
+  constructor(boardId) {
+    this.key = `sharedcanvas:${boardId}:session`;
+  }
+
+  load() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(this.key) ?? 'null');
+      if (saved && typeof saved.client === 'string' && Array.isArray(saved.pending)) return saved;
+    } catch { /* a damaged entry starts a fresh session */ }
+    return null;
+  }
+
+  save(state) {
+    try {
+      sessionStorage.setItem(this.key, JSON.stringify(state));
+    } catch { /* storage full or unavailable: the operations still live in memory */ }
+  }
+}
+
+export class BoardConnection extends EventTarget {
+  /**
+   * @param {{ boardId: string, tokenUrl: string, antiforgery: string, model: import('./model.js').BoardModel }} options
+   */
+  constructor({ boardId, tokenUrl, antiforgery, model }) {
+    super();
+    this.boardId = boardId;
+    this.tokenUrl = tokenUrl;
+    this.antiforgery = antiforgery;
+    this.model = model;
+    this.store = new PendingStore(boardId);
+
+    const saved = this.store.load();
+    this.client = saved?.client ?? randomId();
+    this.nextN = saved?.nextN ?? 1;
+    this.unacked = saved?.pending ?? [];      // [{ n, op, tp? }] in n order
+    for (const p of this.unacked) model.addPending(p.n, p.op);
+
+    this.state = 'connecting';
+    this.socket = null;
+    this.attempt = 0;
+    this.refreshTimer = 0;
+    this.reconnectTimer = 0;
+    this.stopped = false;
+    this.synced = false;
+    this.helloSent = false;
+    this.saveQueued = false;
+
+    addEventListener('pagehide', () => this.persist());
+    addEventListener('online', () => { if (this.state === 'offline') this.connectSoon(0); });
+  }
+
+  get unsavedCount() {
+    return this.unacked.length;
+  }
+
+  start() {
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.refreshTimer);
+    clearTimeout(this.reconnectTimer);
+    this.socket?.close(1000, 'leaving');
+  }
+
+  /** Sends one operation: applied locally at once, kept until the server acknowledges it. */
+  send(op, tp) {
+    const n = this.nextN++;
+    const entry = tp ? { n, op, tp } : { n, op };
+    this.unacked.push(entry);
+    this.model.addPending(n, op);
+    this.persistSoon();
+    if (this.helloSent) this.transmit(entry);
+    this.emitState();
+    return n;
+  }
+
+  sendCursor(x, y) {
+    if (this.synced) this.raw({ type: 'cursor', x, y });
+  }
+
+  transmit(entry) {
+    const message = { type: 'op', n: entry.n, op: entry.op };
+    if (entry.tp) message.tp = entry.tp;
+    this.raw(message);
+  }
+
+  raw(message) {
+    if (this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+    }
+  }
+
+  async fetchToken() {
+    const response = await fetch(this.tokenUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'RequestVerificationToken': this.antiforgery },
+    });
+    if (response.status === 401 || response.status === 403 || response.status === 404) {
+      const error = new Error(`token refused (${response.status})`);
+      error.final = true;
+      throw error;
+    }
+    if (!response.ok) throw new Error(`token request failed (${response.status})`);
+    return response.json();
+  }
+
+  async connect() {
+    if (this.stopped) return;
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    let token;
+    try {
+      token = await this.fetchToken();
+    } catch (error) {
+      if (error.final) {
+        this.setState('closed', 'You no longer have access to this board.');
+        return;
+      }
+      this.scheduleReconnect();
+      return;
+    }
+
+    const socket = new WebSocket(`${token.url}?access_token=${encodeURIComponent(token.accessToken)}`);
+    this.socket = socket;
+    this.synced = false;
+    this.helloSent = false;
+
+    socket.addEventListener('open', () => {
+      const hello = { type: 'hello', client: this.client };
+      if (this.model.seq > 0) hello.since = this.model.seq;
+      socket.send(JSON.stringify(hello));
+      this.helloSent = true;
+      // Everything not yet acknowledged is sent again; the server recognises what it already holds.
+      for (const entry of this.unacked) this.transmit(entry);
+    });
+    socket.addEventListener('message', event => this.receive(event.data));
+    socket.addEventListener('close', event => this.closed(socket, event));
+  }
+
+  receive(data) {
+    let message;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return;
+    }
+
+    switch (message.type) {
+      case 'welcome':
+        this.model.me = message.me;
+        this.scheduleRefresh(message.expiresAt);
+        this.dispatchEvent(new CustomEvent('welcome', { detail: message }));
+        break;
+      case 'snapshot':
+        this.model.loadSnapshot(message.seq, message.elements);
+        break;
+      case 'op':
+        if (message.client === this.client) {
+          // Our own operation, seen in a replay: it is in the log.
+          this.acknowledge(message.n);
+          this.model.forgetPending(message.n);
+        }
+        this.model.applyConfirmed(message.seq, message.op, message.author);
+        break;
+      case 'ack':
+        if (message.dup) {
+          this.acknowledge(message.n);
+          this.model.forgetPending(message.n);
+        } else {
+          this.acknowledge(message.n);
+          this.model.confirmOwn(message.n, message.seq);
+        }
+        break;
+      case 'synced':
+        this.synced = true;
+        this.attempt = 0;
+        this.setState('live');
+        break;
+      case 'auth.ok':
+        this.scheduleRefresh(message.expiresAt);
+        break;
+      case 'error':
+        this.dispatchEvent(new CustomEvent('servererror', { detail: message }));
+        break;
+      default:
+        this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
+        break;
+    }
+  }
+
+  acknowledge(n) {
+    const index = this.unacked.findIndex(p => p.n === n);
+    if (index >= 0) {
+      this.unacked.splice(index, 1);
+      this.persistSoon();
+      this.emitState();
+    }
+  }
+
+  closed(socket, event) {
+    if (socket !== this.socket) return;
+    this.socket = null;
+    this.synced = false;
+    this.helloSent = false;
+    clearTimeout(this.refreshTimer);
+    if (this.stopped) return;
+    if (FINAL.has(event.code)) {
+      const reason = event.code === 4404 ? 'This board was deleted.' : 'The connection was refused.';
+      this.setState('closed', reason);
+      return;
+    }
+    if (!RESUMABLE.has(event.code) && event.code >= 4000) {
+      this.setState('closed', 'The connection was refused.');
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    this.attempt++;
+    // 0.25 s doubling up to 10 s, with ±50 % jitter so that a restarted server is not stampeded.
+    const base = Math.min(10_000, 250 * 2 ** (this.attempt - 1));
+    const delay = base * (0.5 + Math.random());
+    this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
+    this.connectSoon(delay);
+  }
+
+  connectSoon(delay) {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Renews the token in-band a minute before it expires (or at 80 % of its life if shorter). */
+  scheduleRefresh(expiresAt) {
+    clearTimeout(this.refreshTimer);
+    const remaining = expiresAt * 1000 - Date.now();
+    const delay = Math.max(5_000, Math.min(remaining - 60_000, remaining * 0.8));
+    this.refreshTimer = setTimeout(async () => {
+      try {
+        const token = await this.fetchToken();
+        this.raw({ type: 'auth', token: token.accessToken });
+      } catch (error) {
+        if (!error.final) this.scheduleRefresh(expiresAt);
+      }
+    }, delay);
+  }
+
+  setState(state, reason) {
+    this.state = state;
+    this.reason = reason ?? null;
+    this.emitState();
+  }
+
+  emitState() {
+    this.dispatchEvent(new CustomEvent('state', { detail: { state: this.state, unsaved: this.unacked.length, reason: this.reason } }));
+  }
+
+  persistSoon() {
+    if (this.saveQueued) return;
+    this.saveQueued = true;
+    setTimeout(() => { this.saveQueued = false; this.persist(); }, 200);
+  }
+
+  persist() {
+    this.store.save({ client: this.client, nextN: this.nextN, pending: this.unacked });
+  }
+}
