@@ -37,7 +37,7 @@ public class StackFixture : IAsyncLifetime
     {
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         using var build = new CancellationTokenSource(BuildTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SharedCanvas_AppHost>(
@@ -68,7 +68,7 @@ public class StackFixture : IAsyncLifetime
         builder.CreateResourceBuilder(resource).WithEnvironment(name, value);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_app is not null)
         {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what SharedCanvas needs and the machine lacks (Debian/Ubuntu). Sourced by run.sh and test.sh.
+#   prerequisites.sh run    — what the stack needs: the .NET SDK, and redis-server unless Docker answers
+#   prerequisites.sh test   — also Chromium for the browser tests
+set -euo pipefail
+
+purpose="${1:-run}"
+missing=()
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET 10 SDK is missing. Install it (https://dot.net/download, or Microsoft's Debian packages) and run again." >&2
+  exit 1
+fi
+
+docker_answers() { command -v docker >/dev/null 2>&1 && timeout 10 docker info >/dev/null 2>&1; }
+
+# The tests always use the machine's redis-server (they kill and restart it); a local run uses it
+# unless a container engine answers (see Redis:Mode in the README).
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$purpose" = test ] || ! docker_answers; then missing+=(redis-server); fi
+fi
+
+if [ "$purpose" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

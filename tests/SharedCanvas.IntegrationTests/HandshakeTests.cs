@@ -1,0 +1,84 @@
+using System.Net;
+
+namespace SharedCanvas.IntegrationTests;
+
+/// <summary>Everything is checked before the WebSocket upgrade (docs/protocol.md §1).</summary>
+[Collection(StackCollection.Name)]
+public sealed class HandshakeTests(StackFixture stack)
+{
+    private async Task<(SiteClient Person, string BoardId, RealtimeToken Token)> ArrangeAsync()
+    {
+        var person = await stack.RegisterAsync();
+        var boardId = await person.CreateBoardAsync();
+        return (person, boardId, await person.GetRealtimeTokenAsync(boardId));
+    }
+
+    [Fact]
+    public async Task ValidTokenFromTheSitesOriginOpensTheSocket()
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await BoardSocket.HandshakeStatusAsync(token.Url, token.AccessToken, stack.WebOrigin));
+    }
+
+    [Fact]
+    public async Task HandshakeWithoutTokenIsRefusedWith401()
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(token.Url, null, stack.WebOrigin));
+    }
+
+    [Fact]
+    public async Task HandshakeWithGarbageTokenIsRefusedWith401()
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(token.Url, "not-a-token", stack.WebOrigin));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(token.Url, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", stack.WebOrigin));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HandshakeWithTokenSignedByAnotherKeyIsRefusedWith401(bool claimTheSitesKeyId)
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+        var forged = TokenForge.ResignWithForeignKey(token.AccessToken, claimTheSitesKeyId);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(token.Url, forged, stack.WebOrigin));
+    }
+
+    [Fact]
+    public async Task HandshakeWithTokenForAnotherBoardIsRefusedWith401()
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+        var otherBoard = await person.CreateBoardAsync();
+        var otherToken = await person.GetRealtimeTokenAsync(otherBoard);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(token.Url, otherToken.AccessToken, stack.WebOrigin));
+    }
+
+    [Fact]
+    public async Task HandshakeFromAForeignOriginIsRefusedWith403()
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+
+        Assert.Equal(HttpStatusCode.Forbidden, await BoardSocket.HandshakeStatusAsync(token.Url, token.AccessToken, "https://evil.example"));
+    }
+
+    [Fact]
+    public async Task HandshakeForAMalformedBoardIdIsRefusedWith400()
+    {
+        var (person, boardId, token) = await ArrangeAsync();
+        using var _ = person;
+
+        Assert.Equal(HttpStatusCode.BadRequest, await BoardSocket.HandshakeStatusAsync(token.Url.Replace(boardId, "not-a-board"), token.AccessToken, stack.WebOrigin));
+    }
+}

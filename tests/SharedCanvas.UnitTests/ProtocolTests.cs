@@ -1,0 +1,160 @@
+using System.Text;
+using SharedCanvas.Realtime.Protocol;
+
+namespace SharedCanvas.UnitTests;
+
+public sealed class ClientMessageReaderTests
+{
+    private static ParseStatus Parse(string json, out ClientMessage message) =>
+        ClientMessageReader.Parse(Encoding.UTF8.GetBytes(json), out message, out _);
+
+    [Fact]
+    public void OpMessageIsReadWithItsNumberOperationAndTraceParent()
+    {
+        var json = """{"type":"op","n":17,"op":{"k":"end","id":"a"},"tp":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}""";
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        var status = ClientMessageReader.Parse(bytes, out var message, out _);
+
+        Assert.Equal(ParseStatus.Ok, status);
+        Assert.Equal(ClientMessageType.Op, message.Type);
+        Assert.Equal(17, message.N);
+        Assert.Equal("""{"k":"end","id":"a"}""", Encoding.UTF8.GetString(bytes.AsSpan()[message.Op]));
+        Assert.Equal("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Encoding.UTF8.GetString(bytes.AsSpan()[message.TraceParent]));
+    }
+
+    [Fact]
+    public void HelloCarriesClientAndOptionalSince()
+    {
+        Assert.Equal(ParseStatus.Ok, Parse("""{"type":"hello","client":"abcdefgh12","since":42}""", out var message));
+        Assert.Equal(ClientMessageType.Hello, message.Type);
+        Assert.True(message.HasSince);
+        Assert.Equal(42, message.Since);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2]")]
+    [InlineData("""{"type":"ping"} trailing""")]
+    [InlineData("""{"type":"ping",}""")]
+    [InlineData("""{"type":"ping" /* comment */}""")]
+    public void InvalidJsonIsReportedAsSuch(string json) =>
+        Assert.Equal(ParseStatus.InvalidJson, Parse(json, out _));
+
+    [Theory]
+    [InlineData("""{"n":1}""")]
+    [InlineData("""{"type":"op","n":0,"op":{}}""")]
+    [InlineData("""{"type":"op","n":1}""")]
+    [InlineData("""{"type":"op","n":"1","op":{}}""")]
+    [InlineData("""{"type":"op","type":"op","n":1,"op":{}}""")]
+    [InlineData("""{"type":"op","n":1,"op":{},"tp":"00-00000000000000000000000000000000-00f067aa0ba902b7-01"}""")]
+    [InlineData("""{"type":"hello","client":"short"}""")]
+    [InlineData("""{"type":"hello","client":"has spaces in it"}""")]
+    [InlineData("""{"type":"cursor","x":1e400,"y":0}""")]
+    [InlineData("""{"type":"cursor","x":5000000,"y":0}""")]
+    public void MessagesOutsideTheirSchemaAreViolations(string json) =>
+        Assert.Equal(ParseStatus.SchemaViolation, Parse(json, out _));
+
+    [Fact]
+    public void UnknownTypeIsRecoverable() =>
+        Assert.Equal(ParseStatus.UnknownType, Parse("""{"type":"teleport"}""", out _));
+
+    [Fact]
+    public void DeeplyNestedJsonIsRefusedWithoutRecursingForever()
+    {
+        var json = """{"type":"ping","deep":""" + new string('[', 5000) + new string(']', 5000) + "}";
+        Assert.Equal(ParseStatus.InvalidJson, Parse(json, out _));
+    }
+}
+
+public sealed class OpValidatorTests
+{
+    private static readonly OpLimits Limits = new(MaxPointsPerBatch: 1000, MaxTextLength: 10_000);
+
+    private static string? Validate(string json, out OpInfo info) =>
+        OpValidator.Validate(Encoding.UTF8.GetBytes(json), Limits, out info);
+
+    [Theory]
+    [InlineData("""{"k":"add","el":{"id":"a-1","t":"pen","color":"#1e1e1e","width":4,"opacity":1,"pts":[1,2,0.5]}}""", OpKind.Add)]
+    [InlineData("""{"k":"add","el":{"id":"r","t":"rect","color":"#ABCDEF","fill":true,"pts":[0,0,10,10]}}""", OpKind.Add)]
+    [InlineData("""{"k":"add","el":{"id":"t","t":"text","text":"hello","size":24,"pts":[5,5]}}""", OpKind.Add)]
+    [InlineData("""{"k":"points","id":"a-1","pts":[1,2,0.5,3,4,1]}""", OpKind.Points)]
+    [InlineData("""{"k":"end","id":"a-1"}""", OpKind.End)]
+    [InlineData("""{"k":"end","id":"l","pts":[0,0,5,5]}""", OpKind.End)]
+    [InlineData("""{"k":"update","ids":["a","b"],"dx":5,"dy":-3}""", OpKind.Update)]
+    [InlineData("""{"k":"update","id":"a","set":{"color":"#ff0000"},"if":{"color":"#000000"}}""", OpKind.Update)]
+    [InlineData("""{"k":"delete","ids":["a"]}""", OpKind.Delete)]
+    [InlineData("""{"k":"restore","ref":12}""", OpKind.Restore)]
+    [InlineData("""{"k":"clear"}""", OpKind.Clear)]
+    public void ValidOperationsPass(string json, OpKind kind)
+    {
+        Assert.Null(Validate(json, out var info));
+        Assert.Equal(kind, info.Kind);
+    }
+
+    [Theory]
+    [InlineData("""{"k":"explode"}""")]
+    [InlineData("""{"k":"add"}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"pen","pts":[1,2]}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"pen","pts":[1,2,1.5]}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"pen","pts":[1,2,0.5],"color":"red"}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"pen","pts":[1,2,0.5],"width":1000}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a b","t":"pen","pts":[1,2,0.5]}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"rect","pts":[0,0,10]}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"text","pts":[0,0]}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"pen","pts":[2000000,0,0.5]}}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","t":"pen","pts":[1,2,0.5],"evil":true}}""")]
+    [InlineData("""{"k":"points","id":"a","pts":[1e999,0,0.5]}""")]
+    [InlineData("""{"k":"points","id":"a","pts":["1",0,0.5]}""")]
+    [InlineData("""{"k":"update","ids":["a"]}""")]
+    [InlineData("""{"k":"update","id":"a","set":{"author":"x"}}""")]
+    [InlineData("""{"k":"delete","ids":[]}""")]
+    [InlineData("""{"k":"restore","ref":0}""")]
+    [InlineData("""{"k":"clear","ids":["a"]}""")]
+    [InlineData("""{"k":"end","k":"end","id":"a"}""")]
+    public void InvalidOperationsAreRefusedWithAReason(string json) =>
+        Assert.NotNull(Validate(json, out _));
+
+    [Fact]
+    public void TooManyPointsInOneBatchAreRefused()
+    {
+        var pts = string.Join(",", Enumerable.Repeat("1,2,0.5", 1001));
+        Assert.Equal("pts holds too many points", Validate($$$"""{"k":"points","id":"a","pts":[{{{pts}}}]}""", out _));
+    }
+
+    [Fact]
+    public void TooLongTextIsRefused()
+    {
+        var text = new string('x', 10_001);
+        Assert.Equal("text is too long", Validate($$$"""{"k":"add","el":{"id":"t","t":"text","text":"{{{text}}}","pts":[0,0]}}""", out _));
+    }
+
+    [Fact]
+    public void ElementIdOfAnAddIsReported()
+    {
+        var json = """{"k":"add","el":{"id":"elem-7","t":"pen","pts":[1,2,0.5]}}""";
+        var bytes = Encoding.UTF8.GetBytes(json);
+        Assert.Null(OpValidator.Validate(bytes, Limits, out var info));
+        Assert.Equal("elem-7", Encoding.UTF8.GetString(bytes.AsSpan()[info.ElementId]));
+    }
+}
+
+public sealed class OpEnvelopeTests
+{
+    [Fact]
+    public void TailAndHeadMakeAMessageWhoseHeaderReadsBack()
+    {
+        var tail = new byte[512];
+        var op = """{"k":"end","id":"a"}"""u8;
+        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 9, OpEnvelope.AuthorPart("user\"1"), 1700000000000, default, op);
+        var message = Encoding.UTF8.GetBytes("{\"type\":\"op\",\"seq\":123").Concat(tail[..length]).ToArray();
+
+        Assert.True(OpEnvelope.TryReadHeader(message, out var seq, out var client, out var n));
+        Assert.Equal(123, seq);
+        Assert.Equal("client01", Encoding.UTF8.GetString(client));
+        Assert.Equal(9, n);
+        var parsed = System.Text.Json.Nodes.JsonNode.Parse(message)!;
+        Assert.Equal("user\"1", (string?)parsed["author"]);
+        Assert.Equal("end", (string?)parsed["op"]!["k"]);
+    }
+}
