@@ -18,11 +18,13 @@ internal static class WebDatabaseExtensions
 
         builder.Services.AddDbContext<WebDbContext>(options => options.UseSqlite(connectionString));
 
+        // Registered before Data Protection, whose own start-up service reads the key ring from the
+        // database: hosted services start in the order they were added, so the schema exists first.
+        builder.Services.AddHostedService<DatabaseInitializer>();
+
         builder.Services.AddDataProtection()
             .SetApplicationName("SharedCanvas")
             .PersistKeysToDbContext<WebDbContext>();
-
-        builder.Services.AddHostedService<DatabaseInitializer>();
         return builder;
     }
 }

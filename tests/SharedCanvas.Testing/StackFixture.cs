@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace SharedCanvas.Testing;
@@ -48,6 +49,9 @@ public class StackFixture : IAsyncLifetime
             ],
             (options, _) => options.DisableDashboard = !EnableDashboard,
             build.Token);
+        // The services' own logs stay in the dashboard's and the resource's logs; the test output shows
+        // only their warnings and errors.
+        builder.Services.AddLogging(logging => logging.AddFilter("SharedCanvas.AppHost.Resources", LogLevel.Warning));
         Configure(builder);
 
         _app = await builder.BuildAsync(build.Token);
