@@ -4,6 +4,7 @@ using SharedCanvas.Realtime.Extensions;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddBoardStorage();
 builder.AddRealtimeAuth();
 builder.AddBoardSockets();
 

@@ -21,6 +21,7 @@ public sealed class RealtimeTelemetry : IDisposable
         SendQueueDrops = Meter.CreateCounter<long>("sharedcanvas.realtime.send_queue.overflows", "{connection}", "Sockets closed because their send queue overflowed (slow readers).");
         Closes = Meter.CreateCounter<long>("sharedcanvas.realtime.closes", "{connection}", "Sockets closed by the server, by close code.");
         Refusals = Meter.CreateCounter<long>("sharedcanvas.realtime.refusals", "{refusal}", "Handshakes and messages refused, by reason.");
+        SnapshotsSaved = Meter.CreateCounter<long>("sharedcanvas.realtime.snapshots.saved", "{snapshot}", "Board snapshots stored by the saver.");
     }
 
     public static readonly ActivitySource Source = new(Name);
@@ -42,6 +43,8 @@ public sealed class RealtimeTelemetry : IDisposable
     public Counter<long> Closes { get; }
 
     public Counter<long> Refusals { get; }
+
+    public Counter<long> SnapshotsSaved { get; }
 
     public void Dispose() => Meter.Dispose();
 }

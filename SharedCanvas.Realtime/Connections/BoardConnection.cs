@@ -18,6 +18,7 @@ namespace SharedCanvas.Realtime.Connections;
 public sealed partial class BoardConnection
 {
     private const int InitialReceiveBuffer = 4096;
+    private const int ReplayPage = 1000;
     private const int MaxBufferedWhileCatchingUp = 100_000;
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
@@ -336,8 +337,10 @@ public sealed partial class BoardConnection
             }
             catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
             {
+                // Nothing was acknowledged. The client reconnects with backoff and resends everything
+                // unacknowledged, which is also how it recovers from every other failure.
                 LogAppendFailed(ex, Id, _principal.BoardId);
-                Enqueue(ServerMessages.Error(ErrorCodes.Unavailable, "the board cannot be saved right now; the operation will be resent", parsed.N));
+                RequestClose(CloseCodes.TryAgainLater, "the board's log is unavailable; reconnect and resend");
                 return;
             }
 
@@ -408,39 +411,57 @@ public sealed partial class BoardConnection
     }
 
     /// <summary>
-    /// Sends what the client is missing: everything after <paramref name="since"/>, or the whole board.
-    /// Returns the last sequence number sent.
+    /// Sends what the client is missing: everything after <paramref name="since"/> if the log still holds
+    /// it, else the latest snapshot and everything after it. Returns the last sequence number sent.
     /// </summary>
     private async Task<long> ReplayAsync(long? since)
     {
-        const int Page = 512;
-        var head = await _services.Log.GetHeadAsync(Keys);
-        long sent;
-        if (since is { } s && s <= head)
+        if (since is { } s)
         {
-            sent = s;
-        }
-        else
-        {
-            // A first open, or a client whose state is from elsewhere: start from an empty board.
-            await _outgoing.Writer.WriteAsync(ServerMessages.Snapshot(0, "[]"u8), _abort.Token);
-            sent = 0;
+            var page = await _services.Log.ReadAsync(Keys, s + 1, ReplayPage);
+            var continues = page.Count > 0
+                ? page[0].Seq == s + 1
+                : await _services.Log.GetHeadAsync(Keys) == s;
+            if (continues)
+            {
+                return await StreamFromAsync(page, s);
+            }
+
+            // Older than what the log keeps (or from another life of the board): send the whole board.
         }
 
+        for (var attempt = 1; ; attempt++)
+        {
+            var snapshot = await _services.Snapshots.LoadAsync(Keys.BoardId, _abort.Token);
+            var page = await _services.Log.ReadAsync(Keys, snapshot.Seq + 1, ReplayPage);
+            if (page.Count > 0 && page[0].Seq != snapshot.Seq + 1 && attempt < 3)
+            {
+                // A saver stored a newer snapshot and trimmed the log meanwhile: read that one.
+                continue;
+            }
+
+            await _outgoing.Writer.WriteAsync(ServerMessages.Snapshot(snapshot.Seq, snapshot.Elements), _abort.Token);
+            return await StreamFromAsync(page, snapshot.Seq);
+        }
+    }
+
+    /// <summary>Writes log pages to this socket, waiting for room: the replay slows only this socket.</summary>
+    private async Task<long> StreamFromAsync(IReadOnlyList<LogEntry> page, long sent)
+    {
         while (true)
         {
-            var entries = await _services.Log.ReadAsync(Keys, sent + 1, Page);
-            foreach (var entry in entries)
+            foreach (var entry in page)
             {
-                // Waits for room: the replay runs on this socket's own task and slows only this socket.
                 await _outgoing.Writer.WriteAsync(entry.Message, _abort.Token);
                 sent = entry.Seq;
             }
 
-            if (entries.Count < Page)
+            if (page.Count < ReplayPage)
             {
                 return sent;
             }
+
+            page = await _services.Log.ReadAsync(Keys, sent + 1, ReplayPage);
         }
     }
 

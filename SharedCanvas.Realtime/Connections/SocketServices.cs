@@ -10,6 +10,7 @@ namespace SharedCanvas.Realtime.Connections;
 /// <summary>What every socket on this replica shares: the log, the hubs, the validator, limits and telemetry.</summary>
 public sealed class SocketServices(
     BoardLog log,
+    SnapshotStore snapshots,
     BoardHubs hubs,
     ConnectionRegistry registry,
     BoardTokenValidator tokens,
@@ -20,6 +21,8 @@ public sealed class SocketServices(
     ILogger<BoardConnection> logger)
 {
     public BoardLog Log { get; } = log;
+
+    public SnapshotStore Snapshots { get; } = snapshots;
 
     public BoardHubs Hubs { get; } = hubs;
 

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using SharedCanvas.Realtime.Auth;
 using SharedCanvas.Realtime.Connections;
 using SharedCanvas.Realtime.Fanout;
@@ -19,20 +20,39 @@ internal static class RealtimeExtensions
         return builder;
     }
 
-    /// <summary>Board sockets: the log in Redis, one hub per board, the connection registry, telemetry.</summary>
+    /// <summary>
+    /// Where boards are kept: the log in Redis, snapshots in the database (SQLite file by default,
+    /// connection string <c>realtime-db</c>), and the saver that folds the one into the other.
+    /// </summary>
+    public static IHostApplicationBuilder AddBoardStorage(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("realtime-db")
+            ?? throw new InvalidOperationException("The connection string 'ConnectionStrings:realtime-db' is missing.");
+        builder.Services.AddPooledDbContextFactory<RealtimeDbContext>(options => options.UseSqlite(connectionString));
+        builder.Services.AddHostedService<RealtimeDatabaseInitializer>();
+
+        builder.AddRedisClient("redis");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RealtimeTelemetry>();
+        builder.Services.AddSingleton<ReplicaIdentity>();
+        builder.Services.AddSingleton<BoardLog>();
+        builder.Services.AddSingleton<SnapshotStore>();
+        builder.Services.AddOptions<SaverOptions>()
+            .BindConfiguration(SaverOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHostedService<BoardSaver>();
+        return builder;
+    }
+
+    /// <summary>Board sockets: one hub per board, the connection registry, limits.</summary>
     public static IHostApplicationBuilder AddBoardSockets(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis");
-
         builder.Services.AddOptions<RealtimeOptions>()
             .BindConfiguration(RealtimeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<RealtimeTelemetry>();
-        builder.Services.AddSingleton<ReplicaIdentity>();
-        builder.Services.AddSingleton<BoardLog>();
         builder.Services.AddSingleton<BoardHubs>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BoardHubs>());
         builder.Services.AddSingleton<ConnectionRegistry>();

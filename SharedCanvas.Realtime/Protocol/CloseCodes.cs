@@ -26,5 +26,4 @@ public static class ErrorCodes
     public const string UnknownType = "unknown_type";
     public const string RateLimited = "rate_limited";
     public const string NotReady = "not_ready";
-    public const string Unavailable = "unavailable";
 }

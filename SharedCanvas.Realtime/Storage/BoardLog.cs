@@ -59,6 +59,10 @@ public sealed class BoardLog(IConnectionMultiplexer redis)
         return value.IsNull ? 0 : (long)value;
     }
 
+    /// <summary>Removes log entries with sequence numbers below <paramref name="seq"/> (they are in a stored snapshot).</summary>
+    public Task TrimBelowAsync(BoardKeys keys, long seq) =>
+        _db.ExecuteAsync("XTRIM", keys.Log, "MINID", $"{seq}-0");
+
     /// <summary>Up to <paramref name="count"/> operation messages with sequence numbers from <paramref name="fromSeq"/> on.</summary>
     public async Task<IReadOnlyList<LogEntry>> ReadAsync(BoardKeys keys, long fromSeq, int count, long toSeq = long.MaxValue)
     {

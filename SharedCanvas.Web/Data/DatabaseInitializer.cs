@@ -17,6 +17,12 @@ public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, Sig
             var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
             await db.Database.MigrateAsync(cancellationToken);
+            if (db.Database.IsSqlite())
+            {
+                // Readers do not wait for a writer (several replicas may share the file on one machine).
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            }
+
             LogMigrated(pending);
         }
 

@@ -122,7 +122,7 @@ public sealed class BoardSocket : IAsyncDisposable
 
     public Task SendOpAsync(long n, JsonObject op, string? traceParent = null)
     {
-        var message = new JsonObject { ["type"] = "op", ["n"] = n, ["op"] = op };
+        var message = new JsonObject { ["type"] = "op", ["n"] = n, ["op"] = op.DeepClone() };
         if (traceParent is not null)
         {
             message["tp"] = traceParent;

@@ -38,7 +38,9 @@ public class StackFixture : IAsyncLifetime
     {
     }
 
-    public virtual async Task InitializeAsync()
+    public virtual Task InitializeAsync() => InitializeStackAsync();
+
+    private async Task InitializeStackAsync()
     {
         using var build = new CancellationTokenSource(BuildTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SharedCanvas_AppHost>(
@@ -63,6 +65,114 @@ public class StackFixture : IAsyncLifetime
         {
             await notifications.WaitForResourceHealthyAsync(resource, WaitBehavior.StopOnResourceUnavailable, start.Token);
         }
+
+        WatchResources();
+    }
+
+    public ResourceNotificationService Notifications => App.Services.GetRequiredService<ResourceNotificationService>();
+
+    /// <summary>The instances of a resource (one per replica), by their resource ids.</summary>
+    public IReadOnlyList<string> InstancesOf(string resourceName) =>
+        [.. _latest.Values.Where(e => e.Resource.Name == resourceName).Select(e => e.ResourceId).Order()];
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ResourceEvent> _latest = new();
+    private CancellationTokenSource? _watching;
+
+    /// <summary>Keeps the newest state of every resource instance (ids, PIDs), as the dashboard does.</summary>
+    private void WatchResources()
+    {
+        _watching = new CancellationTokenSource();
+        var token = _watching.Token;
+        var notifications = Notifications;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var resourceEvent in notifications.WatchAsync(token))
+                {
+                    _latest[resourceEvent.ResourceId] = resourceEvent;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, token);
+    }
+
+    /// <summary>
+    /// Kills one instance of a resource with SIGKILL, as a crash would: for a project the application
+    /// process itself (DCP runs it under a <c>dotnet run</c> wrapper), for an executable the process.
+    /// Returns the PID killed.
+    /// </summary>
+    public async Task<int> KillAsync(string resourceId)
+    {
+        if (!_latest.TryGetValue(resourceId, out var state)
+            || state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } value)
+        {
+            throw new InvalidOperationException($"No process is known for {resourceId}.");
+        }
+
+        var pid = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
+        var target = state.Resource is ProjectResource
+            ? ProcessTree.Descendants(pid).FirstOrDefault(p => ProcessTree.CommandLine(p).Contains("SharedCanvas.", StringComparison.Ordinal), pid)
+            : pid;
+        using (var process = System.Diagnostics.Process.GetProcessById(target))
+        {
+            process.Kill();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await Notifications.WaitForResourceAsync(state.Resource.Name,
+            e => e.ResourceId == resourceId && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text),
+            timeout.Token);
+        return target;
+    }
+
+    /// <summary>Starts a stopped instance again (Aspire's "start" command) and waits until it is healthy.</summary>
+    public async Task StartAgainAsync(string resourceId)
+    {
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, timeout.Token);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"Starting {resourceId} failed: {result.Message}");
+        }
+
+        await WaitHealthyAsync(resourceId, timeout.Token);
+    }
+
+    /// <summary>Restarts an instance gracefully (Aspire's "restart" command) and waits until it is healthy.</summary>
+    public async Task RestartAsync(string resourceId)
+    {
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.RestartCommand, timeout.Token);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"Restarting {resourceId} failed: {result.Message}");
+        }
+
+        await WaitHealthyAsync(resourceId, timeout.Token);
+    }
+
+    private async Task WaitHealthyAsync(string resourceId, CancellationToken cancellationToken)
+    {
+        var name = _latest.TryGetValue(resourceId, out var state) ? state.Resource.Name : resourceId;
+        await Notifications.WaitForResourceAsync(name,
+            e => e.ResourceId == resourceId && e.Snapshot.State?.Text == KnownResourceStates.Running
+                && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+            cancellationToken);
+    }
+
+    /// <summary>Stops the whole stack gracefully and starts it again on the same data directory.</summary>
+    public async Task RestartStackAsync()
+    {
+        _watching?.Cancel();
+        _latest.Clear();
+        await App.DisposeAsync();
+        _app = null;
+        await InitializeStackAsync();
     }
 
     /// <summary>Sets an environment variable of one resource before the stack starts.</summary>
@@ -74,6 +184,7 @@ public class StackFixture : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        _watching?.Cancel();
         if (_app is not null)
         {
             await _app.DisposeAsync();

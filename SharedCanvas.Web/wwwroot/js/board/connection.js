@@ -10,6 +10,17 @@ function randomId(length = 16) {
   return Array.from(bytes, b => alphabet[b & 63]).join('');
 }
 
+/** Holds a lock named after the client id for as long as the page lives; false if another tab holds it. */
+function claimClientId(id) {
+  if (!navigator.locks) return Promise.resolve(true);
+  return new Promise(resolve => {
+    navigator.locks.request(`sharedcanvas-client-${id}`, { ifAvailable: true }, lock => {
+      resolve(lock !== null);
+      return lock ? new Promise(() => {}) : undefined;
+    });
+  });
+}
+
 /** Operations not yet acknowledged survive a reload of the page (per tab, per board). */
 class PendingStore {
   constructor(boardId) {
@@ -43,11 +54,9 @@ export class BoardConnection extends EventTarget {
     this.model = model;
     this.store = new PendingStore(boardId);
 
-    const saved = this.store.load();
-    this.client = saved?.client ?? randomId();
-    this.nextN = saved?.nextN ?? 1;
-    this.unacked = saved?.pending ?? [];      // [{ n, op, tp? }] in n order
-    for (const p of this.unacked) model.addPending(p.n, p.op);
+    this.client = null;
+    this.nextN = 1;
+    this.unacked = [];                         // [{ n, op, tp? }] in n order
 
     this.state = 'connecting';
     this.socket = null;
@@ -67,7 +76,24 @@ export class BoardConnection extends EventTarget {
     return this.unacked.length;
   }
 
-  start() {
+  /**
+   * Takes up this tab's session for the board (its client id and unacknowledged operations, kept across
+   * reloads), then connects. A duplicated tab inherits a copy of the session storage: the Web Lock on the
+   * client id tells it that the id is taken, and it starts a fresh session instead of sending as the other tab.
+   */
+  async start() {
+    let saved = this.store.load();
+    if (saved && !(await claimClientId(saved.client))) saved = null;
+    if (!saved) {
+      saved = { client: randomId(), nextN: 1, pending: [] };
+      await claimClientId(saved.client);
+    }
+    this.client = saved.client;
+    this.nextN = saved.nextN;
+    this.unacked = saved.pending;
+    for (const p of this.unacked) this.model.addPending(p.n, p.op);
+    this.persist();
+    this.emitState();
     this.connect();
   }
 

@@ -44,4 +44,4 @@ connection.addEventListener('state', ({ detail }) => {
 // Tests and the browser benchmark read the model through this handle; nothing else uses it.
 window.sharedCanvas = { model, connection, renderer };
 
-connection.start();
+await connection.start();

@@ -1,0 +1,243 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using SharedCanvas.Realtime.Fanout;
+using SharedCanvas.Realtime.Model;
+
+namespace SharedCanvas.Realtime.Storage;
+
+/// <summary>
+/// Offloaded saving, off the hot path: savers on every replica share the work queue
+/// <c>sc:saver:jobs</c> through one consumer group, so each board's job is taken by one saver. A job folds
+/// the board's log from its last snapshot up to the head, stores the new snapshot, trims the log below
+/// it (keeping a tail for short reconnects), and either clears the board's dirty mark or, if operations
+/// arrived meanwhile, queues the board again. A saver that dies leaves its job pending; another takes it
+/// over after <see cref="SaverOptions.ClaimIdleTime"/>, and the snapshot's sequence number tells it where
+/// to resume.
+/// </summary>
+public sealed partial class BoardSaver(
+    IConnectionMultiplexer redis,
+    BoardLog log,
+    SnapshotStore snapshots,
+    IOptions<SaverOptions> options,
+    ReplicaIdentity replica,
+    RealtimeTelemetry telemetry,
+    TimeProvider time,
+    ILogger<BoardSaver> logger) : BackgroundService
+{
+    public const string Group = "savers";
+    private const int Page = 1000;
+    private const int CachedBoards = 32;
+
+    // KEYS: 1 seq, 2 dirty set, 3 jobs; ARGV: 1 saved seq, 2 board id, 3 job id, 4 group
+    private const string FinishScript = """
+        local head = tonumber(redis.call('GET', KEYS[1]) or '0')
+        redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
+        redis.call('XDEL', KEYS[3], ARGV[3])
+        if head <= tonumber(ARGV[1]) then
+          redis.call('SREM', KEYS[2], ARGV[2])
+          return 1
+        end
+        redis.call('XADD', KEYS[3], '*', 'b', ARGV[2])
+        return 0
+        """;
+
+    private readonly IDatabase _db = redis.GetDatabase();
+    private readonly SaverOptions _options = options.Value;
+    private readonly Dictionary<string, (BoardState State, long LastUsed)> _cache = new();
+    private long _uses;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            LogDisabled();
+            return;
+        }
+
+        var consumer = replica.Name;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await EnsureGroupAsync();
+                var jobs = (await _db.StreamAutoClaimAsync(BoardKeys.SaverJobs, Group, consumer,
+                    (long)_options.ClaimIdleTime.TotalMilliseconds, "0-0", 8)).ClaimedEntries;
+                if (jobs.Length == 0)
+                {
+                    jobs = await _db.StreamReadGroupAsync(BoardKeys.SaverJobs, Group, consumer, ">", 8);
+                }
+
+                if (jobs.Length == 0)
+                {
+                    await Task.Delay(_options.PollInterval, time, stoppingToken);
+                    continue;
+                }
+
+                foreach (var job in jobs)
+                {
+                    await WaitUntilDueAsync(job.Id, stoppingToken);
+                    await SaveAsync((string)job["b"]!, job.Id, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // Redis or the database is away: the job stays pending and is taken up again.
+                LogSaverFailed(ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private bool _groupExists;
+
+    private async Task EnsureGroupAsync()
+    {
+        if (_groupExists)
+        {
+            return;
+        }
+
+        try
+        {
+            await _db.StreamCreateConsumerGroupAsync(BoardKeys.SaverJobs, Group, "0", createStream: true);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+        }
+
+        _groupExists = true;
+    }
+
+    /// <summary>Jobs are queued at a board's first unsaved operation; waiting a little batches the ones after it.</summary>
+    private async Task WaitUntilDueAsync(RedisValue jobId, CancellationToken cancellationToken)
+    {
+        var id = (string)jobId!;
+        if (!long.TryParse(id.AsSpan(0, id.IndexOf('-')), out var createdMs))
+        {
+            return;
+        }
+
+        var due = DateTimeOffset.FromUnixTimeMilliseconds(createdMs) + _options.SaveDelay - time.GetUtcNow();
+        if (due > TimeSpan.Zero)
+        {
+            await Task.Delay(due, time, cancellationToken);
+        }
+    }
+
+    /// <summary>Folds one board up to its head, stores the snapshot, trims the log, finishes the job.</summary>
+    public async Task SaveAsync(string boardId, RedisValue jobId, CancellationToken cancellationToken)
+    {
+        var keys = new BoardKeys(boardId);
+        var started = time.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            var state = await StateAsync(boardId, fresh: attempt > 0, cancellationToken);
+            var savedSeq = state.Seq;
+            if (!await FoldAsync(keys, state))
+            {
+                // The log no longer holds what follows our state: a newer snapshot exists. Start from it.
+                if (attempt < 3)
+                {
+                    continue;
+                }
+
+                throw new InvalidOperationException($"Board {boardId}: the log does not continue its snapshot.");
+            }
+
+            if (state.Seq > savedSeq)
+            {
+                var snapshot = new Snapshot(state.Seq, state.SerializeElements(), state.Count);
+                if (!await snapshots.SaveAsync(boardId, savedSeq, snapshot, cancellationToken))
+                {
+                    if (attempt < 3)
+                    {
+                        continue;
+                    }
+
+                    throw new InvalidOperationException($"Board {boardId}: another saver keeps writing its snapshot.");
+                }
+
+                var below = state.Seq - _options.KeepTail + 1;
+                if (below > 1)
+                {
+                    await log.TrimBelowAsync(keys, below);
+                }
+
+                telemetry.SnapshotsSaved.Add(1);
+                LogSaved(boardId, state.Seq, state.Count, snapshot.Elements.Length, time.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            Remember(boardId, state);
+            var cleared = (long)await _db.ScriptEvaluateAsync(FinishScript,
+                [keys.Sequence, BoardKeys.SaverDirty, BoardKeys.SaverJobs],
+                [state.Seq, boardId, jobId, Group]);
+            if (cleared == 0)
+            {
+                LogRequeued(boardId, state.Seq);
+            }
+
+            return;
+        }
+    }
+
+    /// <summary>Applies everything in the log after the state's sequence number. False when the log has a gap there.</summary>
+    private async Task<bool> FoldAsync(BoardKeys keys, BoardState state)
+    {
+        while (true)
+        {
+            var entries = await log.ReadAsync(keys, state.Seq + 1, Page);
+            if (entries.Count > 0 && entries[0].Seq != state.Seq + 1)
+            {
+                return false;
+            }
+
+            foreach (var entry in entries)
+            {
+                state.ApplyMessage(entry.Message);
+            }
+
+            if (entries.Count < Page)
+            {
+                return true;
+            }
+        }
+    }
+
+    private async Task<BoardState> StateAsync(string boardId, bool fresh, CancellationToken cancellationToken)
+    {
+        // Taken out of the cache while it is worked on: the cache holds only states that are stored.
+        if (_cache.Remove(boardId, out var cached) && !fresh)
+        {
+            return cached.State;
+        }
+
+        var snapshot = await snapshots.LoadAsync(boardId, cancellationToken);
+        return BoardState.Load(snapshot.Seq, snapshot.Elements);
+    }
+
+    private void Remember(string boardId, BoardState state)
+    {
+        _cache[boardId] = (state, ++_uses);
+        if (_cache.Count > CachedBoards)
+        {
+            var oldest = _cache.MinBy(e => e.Value.LastUsed).Key;
+            _cache.Remove(oldest);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Saver disabled on this replica (Saver:Enabled=false)")]
+    private partial void LogDisabled();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Saver could not reach Redis or the database; retrying")]
+    private partial void LogSaverFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Board {BoardId} saved at {Seq}: {Elements} elements, {Bytes} bytes, {Milliseconds:F1} ms")]
+    private partial void LogSaved(string boardId, long seq, int elements, int bytes, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Board {BoardId} changed while it was saved at {Seq}; queued again")]
+    private partial void LogRequeued(string boardId, long seq);
+}

@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+
+namespace SharedCanvas.IntegrationTests;
+
+/// <summary>Sequence numbers, acknowledgements, resume and late joining (docs/protocol.md §3, §7).</summary>
+[Collection(StackCollection.Name)]
+public sealed class DurabilityTests(StackFixture stack, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task LateJoinerAfterTwoThousandOperationsFromThreeClientsGetsExactlyTheSameElementSet()
+    {
+        // Arrange: three people draw 1,500 operations, the saver stores a snapshot, they draw 500 more.
+        using var owner = await stack.RegisterAsync();
+        var boardId = await owner.CreateBoardAsync();
+        var people = new[] { owner, await stack.RegisterAsync(), await stack.RegisterAsync() };
+        var drawers = people.Select(p => new ResilientDrawer(() => p.GetRealtimeTokenAsync(boardId), stack.WebOrigin, TimeSpan.FromMilliseconds(1), draw: false)).ToList();
+        foreach (var drawer in drawers)
+        {
+            drawer.Start();
+            drawer.DrawMore(500);
+        }
+
+        await Task.WhenAll(drawers.Select(d => d.FinishAsync(Patience)));
+        var snapshotSeq = await WaitForSnapshotAsync(owner, boardId, atLeast: 1500);
+        foreach (var drawer in drawers)
+        {
+            drawer.DrawMore(167);
+        }
+
+        await Task.WhenAll(drawers.Select(d => d.FinishAsync(Patience)));
+        var head = drawers.Max(d => d.Acknowledged.Values.Max());
+        await Task.WhenAll(drawers.Select(d => d.WaitForSeqAsync(head, Patience)));
+
+        // Act: a fourth person opens the board.
+        await using var late = new ResilientDrawer(() => owner.GetRealtimeTokenAsync(boardId), stack.WebOrigin, TimeSpan.FromMilliseconds(50), draw: false);
+        late.Start();
+        await late.WaitForSeqAsync(head, Patience);
+
+        // Assert: every acknowledged operation is there, and the late joiner's board is everyone's board.
+        Assert.Equal(2001, drawers.Sum(d => d.Acknowledged.Count));
+        Assert.Equal(2001, head);
+        Assert.All(drawers, d => Assert.Equal(d.BoardJson, late.BoardJson));
+        output.WriteLine($"snapshot at {snapshotSeq}, head {head}, elements: {System.Text.Json.JsonDocument.Parse(late.BoardJson).RootElement.GetArrayLength()}");
+        foreach (var drawer in drawers)
+        {
+            await drawer.DisposeAsync();
+        }
+    }
+
+    /// <summary>Opens the board until its snapshot (which the saver writes a second or so after drawing) covers <paramref name="atLeast"/>.</summary>
+    private static async Task<long> WaitForSnapshotAsync(SiteClient person, string boardId, long atLeast)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            await using var probe = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId));
+            await probe.JoinAsync();
+            var snapshot = probe.Received.First(m => BoardSocket.Type(m) == "snapshot");
+            var seq = (long)snapshot["seq"]!;
+            if (seq >= atLeast)
+            {
+                return seq;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The saver stored no snapshot at or after {atLeast} (latest: {seq}).");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    [Fact]
+    public async Task ClientDisconnectedWhileOthersDrawReceivesExactlyTheMissedOperationsOnResume()
+    {
+        using var person = await stack.RegisterAsync();
+        var boardId = await person.CreateBoardAsync();
+        await using var drawer = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        await drawer.JoinAsync();
+        var watcher = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        await watcher.JoinAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await drawer.SendOpAsync(Ops.AddPen($"before-{i}", i, i));
+        }
+
+        long lastSeen = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            lastSeen = (long)(await watcher.WaitForAsync(m => BoardSocket.Type(m) == "op"))["seq"]!;
+        }
+
+        // The watcher drops off; the other client draws 20 more operations.
+        await watcher.DisposeAsync();
+        var missed = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            var n = await drawer.SendOpAsync(Ops.AddPen($"during-{i}", i, i));
+            missed.Add((long)(await drawer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long)m["n"]! == n))["seq"]!);
+        }
+
+        // It comes back with the last sequence number it applied.
+        await using var resumed = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin, watcher.ClientId);
+        var replayed = await resumed.JoinAsync(since: lastSeen);
+
+        Assert.Equal(missed, replayed.Select(m => (long)m["seq"]!));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"during-{i}"), replayed.Select(m => (string?)m["op"]!["el"]!["id"]));
+        Assert.DoesNotContain(resumed.Received, m => BoardSocket.Type(m) == "snapshot");
+        Assert.Equal(missed[^1], (long)resumed.Received.Single(m => BoardSocket.Type(m) == "synced")["seq"]!);
+    }
+
+    [Fact]
+    public async Task SameOperationSentThreeTimesIsAppliedOnceAndAcknowledgedEachTime()
+    {
+        using var person = await stack.RegisterAsync();
+        var boardId = await person.CreateBoardAsync();
+        var writer = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        await using var watcher = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        await writer.JoinAsync();
+        await watcher.JoinAsync();
+        var op = Ops.AddPen("once", 1, 1);
+
+        // Twice on one socket, once more after reconnecting under the same client id.
+        await writer.SendOpAsync(1, op);
+        await writer.SendOpAsync(1, op);
+        var first = await writer.WaitForAsync(m => BoardSocket.Type(m) == "ack");
+        var second = await writer.WaitForAsync(m => BoardSocket.Type(m) == "ack");
+        await writer.DisposeAsync();
+        await using var again = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin, writer.ClientId);
+        await again.JoinAsync(since: (long)first["seq"]!);
+        await again.SendOpAsync(1, op);
+        var third = await again.WaitForAsync(m => BoardSocket.Type(m) == "ack");
+        await watcher.SendAsync(new JsonObject { ["type"] = "ping", ["t"] = 1 });
+        await watcher.WaitForAsync(m => BoardSocket.Type(m) == "pong");
+
+        // Applied once: one operation in the log, seen once by the other client.
+        Assert.Single(watcher.Received, m => BoardSocket.Type(m) == "op");
+        Assert.Null(first["dup"]);
+        Assert.True((bool)second["dup"]!);
+        Assert.True((bool)third["dup"]!);
+        Assert.All(new[] { second, third }, ack => Assert.Equal((long)first["seq"]!, (long)ack["seq"]!));
+        await using var late = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        Assert.Single(await late.JoinAsync());
+    }
+}
