@@ -7,14 +7,41 @@ namespace SharedCanvas.Realtime.Connections;
 /// Every socket open on this replica. A sweep closes sockets whose token expired while they were silent
 /// or that never said hello; on shutdown every socket is closed with 1001 so clients reconnect elsewhere.
 /// </summary>
-public sealed class ConnectionRegistry(TimeProvider time) : BackgroundService
+public sealed class ConnectionRegistry : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<BoardConnection, byte> _connections = new();
+    private readonly TimeProvider _time;
+    private volatile bool _stopping;
+
+    public ConnectionRegistry(TimeProvider time, IHostApplicationLifetime lifetime)
+    {
+        _time = time;
+        // Sockets are long requests: the server waits for them before it stops. Closing them as soon as
+        // shutdown begins (not when this service is stopped, which is after the server) lets it stop at once.
+        lifetime.ApplicationStopping.Register(CloseAll);
+    }
 
     public int Count => _connections.Count;
 
-    public void Add(BoardConnection connection) => _connections.TryAdd(connection, 0);
+    /// <summary>Adds a socket; one that arrives while the server is stopping is told to go elsewhere.</summary>
+    public void Add(BoardConnection connection)
+    {
+        _connections.TryAdd(connection, 0);
+        if (_stopping)
+        {
+            connection.RequestClose(CloseCodes.GoingAway, "server shutting down");
+        }
+    }
+
+    private void CloseAll()
+    {
+        _stopping = true;
+        foreach (var connection in _connections.Keys)
+        {
+            connection.RequestClose(CloseCodes.GoingAway, "server shutting down");
+        }
+    }
 
     public void Remove(BoardConnection connection) => _connections.TryRemove(connection, out _);
 
@@ -22,12 +49,12 @@ public sealed class ConnectionRegistry(TimeProvider time) : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(SweepInterval, time);
+        using var timer = new PeriodicTimer(SweepInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var now = time.GetUtcNow();
+                var now = _time.GetUtcNow();
                 foreach (var connection in _connections.Keys)
                 {
                     connection.Sweep(now);
@@ -37,22 +64,5 @@ public sealed class ConnectionRegistry(TimeProvider time) : BackgroundService
         catch (OperationCanceledException)
         {
         }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        foreach (var connection in _connections.Keys)
-        {
-            connection.RequestClose(CloseCodes.GoingAway, "server shutting down");
-        }
-
-        // Give the close frames a moment to leave before the server stops.
-        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(2);
-        while (!_connections.IsEmpty && time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
-        {
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-
-        await base.StopAsync(cancellationToken);
     }
 }

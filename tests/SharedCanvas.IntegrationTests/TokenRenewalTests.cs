@@ -63,6 +63,7 @@ public sealed class ShortLivedTokensFixture : StackFixture
     }
 }
 
+[Collection(IsolatedCollection.Name)]
 public sealed class TokenExpiryTests(ShortLivedTokensFixture stack) : IClassFixture<ShortLivedTokensFixture>
 {
     [Fact]

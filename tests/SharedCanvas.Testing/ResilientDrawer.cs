@@ -21,7 +21,7 @@ public sealed class ResilientDrawer : IAsyncDisposable
     private const int OpsPerStroke = 4;
 
     private readonly Func<Task<RealtimeToken>> _tokens;
-    private readonly string? _origin;
+    private readonly Func<string?> _origin;
     private readonly TimeSpan _interval;
     private readonly Lock _gate = new();
     private readonly SortedDictionary<long, JsonObject> _unacked = [];
@@ -34,10 +34,15 @@ public sealed class ResilientDrawer : IAsyncDisposable
     private Task? _run;
 
     /// <param name="tokens">Fetches a fresh realtime token (and the URL to open) for each connection.</param>
-    /// <param name="origin">The Origin header to send (the site's), or none.</param>
+    /// <param name="origin">The Origin header to send (the site's, read at each connection), or none.</param>
     /// <param name="interval">The pause between two operations.</param>
     /// <param name="draw">False for a client that only watches.</param>
     public ResilientDrawer(Func<Task<RealtimeToken>> tokens, string? origin, TimeSpan interval, bool draw = true)
+        : this(tokens, () => origin, interval, draw)
+    {
+    }
+
+    public ResilientDrawer(Func<Task<RealtimeToken>> tokens, Func<string?> origin, TimeSpan interval, bool draw = true)
     {
         _tokens = tokens;
         _origin = origin;
@@ -73,6 +78,9 @@ public sealed class ResilientDrawer : IAsyncDisposable
     public int Duplicates { get; private set; }
 
     public int Connections { get; private set; }
+
+    /// <summary>Why the last connection attempt or connection ended (for failure messages).</summary>
+    public string? LastError { get; private set; }
 
     public bool Live { get; private set; }
 
@@ -146,7 +154,7 @@ public sealed class ResilientDrawer : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{ClientId}: {Unacknowledged} operations still unacknowledged (live: {Live}).");
+                throw new TimeoutException($"{ClientId}: {Unacknowledged} operations still unacknowledged (live: {Live}, connections: {Connections}, last error: {LastError}).");
             }
 
             await Task.Delay(100);
@@ -205,9 +213,9 @@ public sealed class ResilientDrawer : IAsyncDisposable
             try
             {
                 var token = await _tokens();
-                if (_origin is not null)
+                if (_origin() is { } origin)
                 {
-                    socket.Options.SetRequestHeader("Origin", _origin);
+                    socket.Options.SetRequestHeader("Origin", origin);
                 }
 
                 using (var connect = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
@@ -270,6 +278,7 @@ public sealed class ResilientDrawer : IAsyncDisposable
             }
             catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException or IOException or InvalidOperationException)
             {
+                LastError = $"{ex.GetType().Name}: {ex.Message}";
             }
             finally
             {

@@ -53,7 +53,24 @@ public class StackFixture : IAsyncLifetime
             build.Token);
         // The services' own logs stay in the dashboard's and the resource's logs; the test output shows
         // only their warnings and errors.
-        builder.Services.AddLogging(logging => logging.AddFilter("SharedCanvas.AppHost.Resources", LogLevel.Warning));
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("SharedCanvas.AppHost.Resources", LogLevel.Warning)
+            // The AppHost's probes fail while a test has killed a resource on purpose.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical));
+        if (!EnableDashboard)
+        {
+            // Without a dashboard nothing receives telemetry: the services would spend their shutdown
+            // retrying an export to an endpoint nobody listens on (and stop slower than Aspire waits).
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            {
+                builder.CreateResourceBuilder(project).WithEnvironment(context =>
+                {
+                    context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+                    context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_PROTOCOL");
+                });
+            }
+        }
+
         Configure(builder);
 
         _app = await builder.BuildAsync(build.Token);

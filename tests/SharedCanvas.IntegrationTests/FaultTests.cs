@@ -1,0 +1,131 @@
+namespace SharedCanvas.IntegrationTests;
+
+/// <summary>
+/// Crashes while people draw: kill -9 of the realtime service, of redis-server (restarted on the same
+/// data), of the site, and a full restart of the stack. Afterwards every acknowledged operation is on the
+/// board, the clients resent what was unacknowledged, and all clients hold the same board.
+/// </summary>
+[Collection(IsolatedCollection.Name)]
+public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : IClassFixture<StackFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan DrawInterval = TimeSpan.FromMilliseconds(15);
+
+    /// <summary>Three people drawing continuously on one board; tokens are fetched from whichever site is up.</summary>
+    private async Task<(List<ResilientDrawer> Drawers, Func<Task<RealtimeToken>> Token)> StartDrawingAsync()
+    {
+        var names = new[] { Names.NewUserName(), Names.NewUserName(), Names.NewUserName() };
+        using (var owner = await SiteClient.RegisterAsync(stack.WebUrl, names[0], Names.Password))
+        {
+            var boardId = await owner.CreateBoardAsync();
+            foreach (var name in names.Skip(1))
+            {
+                using (await SiteClient.RegisterAsync(stack.WebUrl, name, Names.Password))
+                {
+                }
+            }
+
+            var drawers = names.Select(name => new ResilientDrawer(TokenSource(name, boardId), () => stack.WebOrigin, DrawInterval)).ToList();
+            drawers.ForEach(d => d.Start());
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            return (drawers, TokenSource(names[0], boardId));
+        }
+    }
+
+    /// <summary>Signs in again whenever the site's address changed (a restarted stack has new ports).</summary>
+    private Func<Task<RealtimeToken>> TokenSource(string userName, string boardId)
+    {
+        SiteClient? client = null;
+        return async () =>
+        {
+            if (client is null || client.Site != stack.WebUrl)
+            {
+                client?.Dispose();
+                client = await SiteClient.SignInAsync(stack.WebUrl, userName, Names.Password);
+            }
+
+            return await client.GetRealtimeTokenAsync(boardId);
+        };
+    }
+
+    private async Task FinishAndAuditAsync(List<ResilientDrawer> drawers, Func<Task<RealtimeToken>> token, string fault)
+    {
+        // Draw on for a while after recovery, then stop and let everything be acknowledged.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.WhenAll(drawers.Select(d => d.FinishAsync(Patience)));
+        var head = drawers.Max(d => d.Acknowledged.Values.DefaultIfEmpty().Max());
+        await Task.WhenAll(drawers.Select(d => d.WaitForSeqAsync(head, Patience)));
+
+        await using var late = new ResilientDrawer(token, () => stack.WebOrigin, DrawInterval, draw: false);
+        late.Start();
+        await late.WaitForSeqAsync(head, Patience);
+
+        var report = BoardAudit.AssertNothingAcknowledgedLost(drawers, late);
+        output.WriteLine($"{fault}: {report}");
+        Console.WriteLine($"[fault report] {fault}: {report}");
+        Assert.True(drawers.Sum(d => d.Resent) > 0 || fault.Contains("web", StringComparison.Ordinal),
+            "nothing was resent: the fault did not interrupt the drawing");
+        foreach (var drawer in drawers)
+        {
+            await drawer.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task KillingTheRealtimeServiceLosesNoAcknowledgedOperation()
+    {
+        var (drawers, token) = await StartDrawingAsync();
+
+        foreach (var instance in stack.InstancesOf("realtime"))
+        {
+            await stack.KillAsync(instance);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        foreach (var instance in stack.InstancesOf("realtime"))
+        {
+            await stack.StartAgainAsync(instance);
+        }
+
+        await FinishAndAuditAsync(drawers, token, "kill -9 realtime");
+    }
+
+    [Fact]
+    public async Task KillingRedisLosesNoAcknowledgedOperation()
+    {
+        var (drawers, token) = await StartDrawingAsync();
+
+        var redis = stack.InstancesOf("redis").Single();
+        await stack.KillAsync(redis);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await stack.StartAgainAsync(redis);
+
+        await FinishAndAuditAsync(drawers, token, "kill -9 redis-server");
+    }
+
+    [Fact]
+    public async Task KillingTheSiteLosesNoAcknowledgedOperation()
+    {
+        var (drawers, token) = await StartDrawingAsync();
+
+        var web = stack.InstancesOf("web").Single();
+        await stack.KillAsync(web);
+        // Open sockets keep drawing: the realtime service needs the site only for new tokens.
+        var before = drawers.Sum(d => d.Acknowledged.Count);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.True(drawers.Sum(d => d.Acknowledged.Count) > before, "drawing stopped while the site was down");
+        await stack.StartAgainAsync(web);
+
+        await FinishAndAuditAsync(drawers, token, "kill -9 web");
+    }
+
+    [Fact]
+    public async Task RestartingTheWholeStackLosesNoAcknowledgedOperation()
+    {
+        var (drawers, token) = await StartDrawingAsync();
+
+        await stack.RestartStackAsync();
+
+        await FinishAndAuditAsync(drawers, token, "full stack restart");
+    }
+}
