@@ -1,0 +1,3 @@
+using SharedCanvas.Bench;
+
+return await BenchCommand.RunAsync(args);

@@ -1,0 +1,46 @@
+using Microsoft.Playwright;
+
+namespace SharedCanvas.BrowserTests;
+
+/// <summary>A fixture of its own: these tests kill the realtime service under the page.</summary>
+public sealed class ReconnectStackFixture : BrowserStackFixture;
+
+public sealed class ReconnectInBrowserTests(ReconnectStackFixture stack) : IClassFixture<ReconnectStackFixture>
+{
+    [Fact]
+    public async Task StrokesDrawnWhileTheServerIsDownAreKeptShownAsUnsavedAndSavedOnceItIsBack()
+    {
+        var ada = new BoardPage(await stack.NewPersonAsync());
+        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
+        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
+        await ada.WaitUntilLiveAsync();
+        await ada.DrawAsync((100, 150), (200, 150));
+
+        // The realtime service crashes; the page notices and keeps what is drawn meanwhile.
+        var realtime = stack.InstancesOf("realtime").Single();
+        await stack.KillAsync(realtime);
+        var status = ada.Page.GetByTestId("connection-state");
+        await Assertions.Expect(status).Not.ToHaveAttributeAsync("data-state", "live");
+        await ada.DrawAsync((100, 300), (200, 300));
+        await ada.DrawAsync((100, 450), (200, 450));
+        await Assertions.Expect(ada.Page.GetByTestId("unsaved")).ToContainTextAsync("not yet saved");
+        Assert.True(await ada.InkAroundAsync(150, 450) > 0, "the offline stroke is not shown on the drawer's own canvas");
+
+        // Back: the page reconnects by itself, sends what was unsaved, and says so.
+        await stack.StartAgainAsync(realtime);
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
+        await Assertions.Expect(ada.Page.GetByTestId("unsaved")).ToBeEmptyAsync();
+
+        // Another person opening the board sees all three strokes.
+        var ben = new BoardPage(await stack.NewPersonAsync());
+        await ben.RegisterAsync(Names.NewUserName(), Names.Password);
+        await ben.OpenAsync(boardUrl);
+        await ben.WaitUntilLiveAsync();
+        await ben.WaitForAsync("() => Array.from(window.sharedCanvas.model.visibleElements()).filter(e => e.done).length === 3");
+        await ben.WaitForAsync("() => window.sharedCanvas.renderer.frames > 0");
+        foreach (var y in new[] { 150, 300, 450 })
+        {
+            Assert.True(await ben.InkAroundAsync(150, y) > 0, $"no ink on the other person's canvas at y = {y}");
+        }
+    }
+}
