@@ -20,6 +20,9 @@ if ! command -v redis-server >/dev/null 2>&1; then
   if [ "$purpose" = test ] || ! docker_answers; then missing+=(redis-server); fi
 fi
 
+# The whiteboard page's front-end packages are installed by the Web project's build with npm.
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
+
 if [ "$purpose" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)
 fi

@@ -83,6 +83,18 @@ public sealed partial class BoardConnection
 
     public bool HelloReceived => _mode != Mode.AwaitingHello;
 
+    public bool IsLive => _mode == Mode.Live;
+
+    private double _cursorX;
+    private double _cursorY;
+    private bool _cursorGone;
+    private int _cursorMoved;
+    private bool _announced;
+
+    /// <summary>The latest cursor position if it moved since the last call (the hub publishes it, coalesced).</summary>
+    internal (double X, double Y, bool Gone)? TakeCursor() =>
+        Interlocked.Exchange(ref _cursorMoved, 0) == 1 ? (_cursorX, _cursorY, _cursorGone) : null;
+
     /// <summary>Runs the socket until it closes. Returns once both loops have ended.</summary>
     public async Task RunAsync(CancellationToken requestAborted)
     {
@@ -110,6 +122,18 @@ public sealed partial class BoardConnection
         finally
         {
             _hub?.Remove(this);
+            if (_announced)
+            {
+                try
+                {
+                    await _hub!.DepartAsync(Id);
+                }
+                catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+                {
+                    // The entry expires by itself; other replicas then announce the departure.
+                }
+            }
+
             _services.Registry.Remove(this);
             _services.Telemetry.OpenConnections.Add(-1);
             lock (_gate)
@@ -290,7 +314,9 @@ public sealed partial class BoardConnection
                 Enqueue(ServerMessages.Pong(parsed.PingT));
                 break;
             case ClientMessageType.Cursor:
-                // Presence and cursors arrive with the whiteboard issue; accepted and ignored until then.
+                // Only the latest position is kept; the hub sends it with the others about 25 times a second.
+                (_cursorX, _cursorY, _cursorGone) = (parsed.X, parsed.Y, parsed.CursorGone);
+                Volatile.Write(ref _cursorMoved, 1);
                 break;
         }
     }
@@ -408,6 +434,9 @@ public sealed partial class BoardConnection
             _lastSeqSent = sent;
             _mode = Mode.Live;
         }
+
+        await _hub.AnnounceAsync(this);
+        _announced = true;
     }
 
     /// <summary>

@@ -58,6 +58,7 @@ internal static class RealtimeExtensions
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
         builder.Services.AddSingleton<SocketServices>();
+        builder.Services.AddHostedService<BoardEventListener>();
         return builder;
     }
 }

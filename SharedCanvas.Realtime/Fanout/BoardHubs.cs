@@ -12,6 +12,10 @@ namespace SharedCanvas.Realtime.Fanout;
 public sealed partial class BoardHubs : BackgroundService
 {
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PresenceRefreshInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Cursors are published at most this often per board (25 per second).</summary>
+    private static readonly TimeSpan CursorInterval = TimeSpan.FromMilliseconds(40);
     private static readonly TimeSpan IdleLinger = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, Entry> _hubs = new();
@@ -86,18 +90,49 @@ public sealed partial class BoardHubs : BackgroundService
     private async Task<BoardHub> StartHubAsync(string boardId)
     {
         var hub = new BoardHub(boardId, _log, _telemetry, _logger);
-        await hub.StartAsync(_redis.GetSubscriber()).ConfigureAwait(false);
+        await hub.StartAsync(_redis).ConfigureAwait(false);
         return hub;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(CheckLoopAsync(stoppingToken), CursorLoopAsync(stoppingToken));
+
+    private async Task CursorLoopAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(CursorInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var entry in _hubs.Values)
+                {
+                    if (entry.Hub.IsCompletedSuccessfully)
+                    {
+                        entry.Hub.Result.FlushCursors();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task CheckLoopAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(CheckInterval, _time);
+        var lastPresenceRefresh = _time.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = _time.GetUtcNow();
+                var refreshPresence = now - lastPresenceRefresh >= PresenceRefreshInterval;
+                if (refreshPresence)
+                {
+                    lastPresenceRefresh = now;
+                }
+
                 foreach (var (boardId, entry) in _hubs)
                 {
                     if (!entry.Hub.IsCompletedSuccessfully)
@@ -114,6 +149,10 @@ public sealed partial class BoardHubs : BackgroundService
                     }
 
                     entry.WasBehind = behind;
+                    if (refreshPresence)
+                    {
+                        await RefreshPresenceQuietlyAsync(hub);
+                    }
 
                     if (hub.EmptySince is { } since && now - since > IdleLinger)
                     {
@@ -135,6 +174,18 @@ public sealed partial class BoardHubs : BackgroundService
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private async Task RefreshPresenceQuietlyAsync(BoardHub hub)
+    {
+        try
+        {
+            await hub.RefreshPresenceAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogCatchUpFailed(ex, hub.Keys.BoardId);
         }
     }
 

@@ -14,6 +14,7 @@ public sealed class BoardKeys
         Sequence = $"sc:{{{boardId}}}:seq";
         Log = $"sc:{{{boardId}}}:log";
         Clients = $"sc:{{{boardId}}}:clients";
+        Presence = $"sc:{{{boardId}}}:presence";
         Channel = RedisChannel.Literal($"sc:{{{boardId}}}:ch");
         ChannelName = $"sc:{{{boardId}}}:ch";
         AppendKeys = [Sequence, Clients, Log, SaverDirty, SaverJobs];
@@ -35,6 +36,12 @@ public sealed class BoardKeys
 
     /// <summary>Per client id: the last operation number accepted, its seq and time (for idempotent resends).</summary>
     public RedisKey Clients { get; }
+
+    /// <summary>Who is on the board: socket id → presence entry with an expiry, refreshed by the socket's replica.</summary>
+    public RedisKey Presence { get; }
+
+    /// <summary>Every key of the board (for deleting it).</summary>
+    public RedisKey[] All => [Sequence, Log, Clients, Presence];
 
     /// <summary>The board's pub/sub channel: operations, presence and cursors for every replica.</summary>
     public RedisChannel Channel { get; }

@@ -24,6 +24,12 @@ public sealed class SnapshotStore(IDbContextFactory<RealtimeDbContext> databases
         return row is null ? Snapshot.Empty : new Snapshot(row.Seq, row.Elements, row.ElementCount);
     }
 
+    public async Task DeleteAsync(string boardId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await databases.CreateDbContextAsync(cancellationToken);
+        await db.Snapshots.Where(s => s.BoardId == boardId).ExecuteDeleteAsync(cancellationToken);
+    }
+
     /// <summary>Stores a snapshot if the stored one is still at <paramref name="replacesSeq"/>; false if another writer was first.</summary>
     public async Task<bool> SaveAsync(string boardId, long replacesSeq, Snapshot snapshot, CancellationToken cancellationToken = default)
     {

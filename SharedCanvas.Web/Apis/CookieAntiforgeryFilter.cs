@@ -12,6 +12,11 @@ internal sealed class CookieAntiforgeryFilter(IAntiforgery antiforgery) : IEndpo
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+        {
+            return await next(context);
+        }
+
         var usesBearer = http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
         if (!usesBearer && !await antiforgery.IsRequestValidAsync(http))
         {

@@ -11,4 +11,10 @@ namespace SharedCanvas.Web.Apis;
 [JsonSerializable(typeof(BoardResponse))]
 [JsonSerializable(typeof(BoardResponse[]))]
 [JsonSerializable(typeof(RealtimeTokenResponse))]
+[JsonSerializable(typeof(RenameBoardRequest))]
+[JsonSerializable(typeof(CreateLinkRequest))]
+[JsonSerializable(typeof(LinkResponse))]
+[JsonSerializable(typeof(LinkResponse[]))]
+[JsonSerializable(typeof(MemberResponse[]))]
+[JsonSerializable(typeof(AcceptedLinkResponse))]
 internal sealed partial class WebJsonContext : JsonSerializerContext;

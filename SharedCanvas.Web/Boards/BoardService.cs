@@ -7,14 +7,23 @@ namespace SharedCanvas.Web.Boards;
 /// <summary>A board as people see it in lists, with the viewer's role on it.</summary>
 public sealed record BoardSummary(string Id, string Name, DateTime CreatedAt, string OwnerName, string Role);
 
-/// <summary>Boards: creating them, listing them, and deciding what a person may do on one.</summary>
-public sealed class BoardService(WebDbContext db, TimeProvider time)
+/// <summary>Someone with access to a board.</summary>
+public sealed record MemberSummary(string UserId, string UserName, string Role, DateTime AddedAt);
+
+/// <summary>
+/// Boards and who may do what on them. A board is private: its owner, and the people it was shared with
+/// (as <c>viewer</c> or <c>editor</c>) through a link, are the only ones who can open it. To anyone else
+/// it does not exist (404), in the pages, the API and — through tokens — the realtime service.
+/// </summary>
+public sealed class BoardService(WebDbContext db, BoardEvents events, TimeProvider time)
 {
     public static string? NormalizeName(string? name)
     {
         var trimmed = name?.Trim();
         return string.IsNullOrEmpty(trimmed) || trimmed.Length > Board.MaxNameLength ? null : trimmed;
     }
+
+    public static bool IsShareRole(string? role) => role is BoardRole.Viewer or BoardRole.Editor;
 
     public async Task<Board> CreateAsync(string ownerId, string name, CancellationToken cancellationToken)
     {
@@ -37,10 +46,15 @@ public sealed class BoardService(WebDbContext db, TimeProvider time)
             .Select(b => new BoardSummary(b.Id, b.Name, b.CreatedAt, b.Owner!.UserName!, BoardRole.Owner))
             .ToListAsync(cancellationToken);
 
-    /// <summary>
-    /// The board and the user's role on it, or null when the board does not exist. Until sharing by role
-    /// exists, anyone signed in who has a board's link may draw on it (role <c>editor</c>).
-    /// </summary>
+    public Task<List<BoardSummary>> ListSharedWithAsync(string userId, CancellationToken cancellationToken) =>
+        (from member in db.BoardMembers.AsNoTracking()
+         join board in db.Boards on member.BoardId equals board.Id
+         where member.UserId == userId
+         orderby member.AddedAt descending
+         select new BoardSummary(board.Id, board.Name, board.CreatedAt, board.Owner!.UserName!, member.Role))
+        .ToListAsync(cancellationToken);
+
+    /// <summary>The board and the user's role on it, or null when the board does not exist for this user.</summary>
     public async Task<(Board Board, string Role)?> FindForUserAsync(string? boardId, string userId, CancellationToken cancellationToken)
     {
         if (!Board.IsValidId(boardId))
@@ -54,6 +68,114 @@ public sealed class BoardService(WebDbContext db, TimeProvider time)
             return null;
         }
 
-        return (board, board.OwnerId == userId ? BoardRole.Owner : BoardRole.Editor);
+        if (board.OwnerId == userId)
+        {
+            return (board, BoardRole.Owner);
+        }
+
+        var role = await db.BoardMembers.AsNoTracking()
+            .Where(m => m.BoardId == boardId && m.UserId == userId)
+            .Select(m => m.Role)
+            .FirstOrDefaultAsync(cancellationToken);
+        return role is null ? null : (board, role);
+    }
+
+    /// <summary>The board if <paramref name="userId"/> owns it.</summary>
+    public async Task<Board?> FindOwnedAsync(string? boardId, string userId, CancellationToken cancellationToken) =>
+        Board.IsValidId(boardId)
+            ? await db.Boards.FirstOrDefaultAsync(b => b.Id == boardId && b.OwnerId == userId, cancellationToken)
+            : null;
+
+    public async Task RenameAsync(Board board, string name, CancellationToken cancellationToken)
+    {
+        board.Name = name;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Deletes the board with its members and links, and tells the realtime service to close it.</summary>
+    public async Task DeleteAsync(Board board, CancellationToken cancellationToken)
+    {
+        db.Boards.Remove(board);
+        await db.SaveChangesAsync(cancellationToken);
+        await events.BoardDeletedAsync(board.Id);
+    }
+
+    public async Task<ShareLink> CreateLinkAsync(Board board, string role, CancellationToken cancellationToken)
+    {
+        var link = new ShareLink { Id = ShareLink.NewId(), BoardId = board.Id, Role = role, CreatedAt = time.GetUtcNow().UtcDateTime };
+        db.ShareLinks.Add(link);
+        await db.SaveChangesAsync(cancellationToken);
+        return link;
+    }
+
+    public Task<List<ShareLink>> ListLinksAsync(Board board, CancellationToken cancellationToken) =>
+        db.ShareLinks.AsNoTracking()
+            .Where(l => l.BoardId == board.Id && l.RevokedAt == null)
+            .OrderBy(l => l.CreatedAt)
+            .ToListAsync(cancellationToken);
+
+    /// <summary>Stops a link from working; people who already joined through it keep their access.</summary>
+    public async Task<bool> RevokeLinkAsync(Board board, string linkId, CancellationToken cancellationToken)
+    {
+        var revoked = await db.ShareLinks
+            .Where(l => l.Id == linkId && l.BoardId == board.Id && l.RevokedAt == null)
+            .ExecuteUpdateAsync(l => l.SetProperty(x => x.RevokedAt, time.GetUtcNow().UtcDateTime), cancellationToken);
+        return revoked == 1;
+    }
+
+    /// <summary>
+    /// Joins the signed-in user to the link's board with the link's role (a role they already have that is
+    /// higher is kept). Returns the board id, or null for an unknown or revoked link.
+    /// </summary>
+    public async Task<string?> AcceptLinkAsync(string? linkId, string userId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(linkId) || linkId.Length > 32)
+        {
+            return null;
+        }
+
+        var link = await db.ShareLinks.AsNoTracking().FirstOrDefaultAsync(l => l.Id == linkId && l.RevokedAt == null, cancellationToken);
+        if (link is null)
+        {
+            return null;
+        }
+
+        var board = await db.Boards.AsNoTracking().FirstAsync(b => b.Id == link.BoardId, cancellationToken);
+        if (board.OwnerId == userId)
+        {
+            return board.Id;
+        }
+
+        var member = await db.BoardMembers.FirstOrDefaultAsync(m => m.BoardId == board.Id && m.UserId == userId, cancellationToken);
+        if (member is null)
+        {
+            db.BoardMembers.Add(new BoardMember { BoardId = board.Id, UserId = userId, Role = link.Role, AddedAt = time.GetUtcNow().UtcDateTime });
+        }
+        else if (member.Role == BoardRole.Viewer && link.Role == BoardRole.Editor)
+        {
+            member.Role = BoardRole.Editor;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return board.Id;
+    }
+
+    public Task<List<MemberSummary>> ListMembersAsync(Board board, CancellationToken cancellationToken) =>
+        db.BoardMembers.AsNoTracking()
+            .Where(m => m.BoardId == board.Id)
+            .OrderBy(m => m.AddedAt)
+            .Select(m => new MemberSummary(m.UserId, m.User!.UserName!, m.Role, m.AddedAt))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>Withdraws someone's access; their open sockets on the board are closed.</summary>
+    public async Task<bool> RemoveMemberAsync(Board board, string userId, CancellationToken cancellationToken)
+    {
+        var removed = await db.BoardMembers.Where(m => m.BoardId == board.Id && m.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        if (removed == 1)
+        {
+            await events.AccessRevokedAsync(board.Id, userId);
+        }
+
+        return removed == 1;
     }
 }

@@ -11,6 +11,10 @@ public sealed class WebDbContext(DbContextOptions<WebDbContext> options)
 {
     public DbSet<Board> Boards => Set<Board>();
 
+    public DbSet<BoardMember> BoardMembers => Set<BoardMember>();
+
+    public DbSet<ShareLink> ShareLinks => Set<ShareLink>();
+
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -26,6 +30,24 @@ public sealed class WebDbContext(DbContextOptions<WebDbContext> options)
             board.Property(b => b.Name).HasMaxLength(Board.MaxNameLength);
             board.HasOne(b => b.Owner).WithMany().HasForeignKey(b => b.OwnerId).OnDelete(DeleteBehavior.Cascade);
             board.HasIndex(b => new { b.OwnerId, b.CreatedAt });
+        });
+
+        builder.Entity<BoardMember>(member =>
+        {
+            member.HasKey(m => new { m.BoardId, m.UserId });
+            member.Property(m => m.Role).HasMaxLength(16);
+            member.HasOne<Board>().WithMany().HasForeignKey(m => m.BoardId).OnDelete(DeleteBehavior.Cascade);
+            member.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+            member.HasIndex(m => m.UserId);
+        });
+
+        builder.Entity<ShareLink>(link =>
+        {
+            link.HasKey(l => l.Id);
+            link.Property(l => l.Id).HasMaxLength(32);
+            link.Property(l => l.Role).HasMaxLength(16);
+            link.HasOne<Board>().WithMany().HasForeignKey(l => l.BoardId).OnDelete(DeleteBehavior.Cascade);
+            link.HasIndex(l => l.BoardId);
         });
 
         builder.Entity<SigningKey>(key =>

@@ -26,6 +26,8 @@ internal static class AccountExtensions
         builder.Services.AddSingleton<SigningKeyStore>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddScoped<BoardService>();
+        builder.Services.AddSingleton<BoardEvents>();
+        builder.AddRedisClient("redis");
 
         builder.Services.AddAuthentication(options =>
             {

@@ -13,6 +13,7 @@ public sealed class DrawingTests(StackFixture stack)
         using var ada = await stack.RegisterAsync();
         using var ben = await stack.RegisterAsync();
         var boardId = await ada.CreateBoardAsync();
+        await ada.ShareWithAsync(boardId, ben);
         await using var adaSocket = await BoardSocket.ConnectAsync(await ada.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
         await using var benSocket = await BoardSocket.ConnectAsync(await ben.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
         await adaSocket.JoinAsync();

@@ -15,6 +15,11 @@ public sealed class DurabilityTests(StackFixture stack, ITestOutputHelper output
         using var owner = await stack.RegisterAsync();
         var boardId = await owner.CreateBoardAsync();
         var people = new[] { owner, await stack.RegisterAsync(), await stack.RegisterAsync() };
+        foreach (var other in people.Skip(1))
+        {
+            await owner.ShareWithAsync(boardId, other);
+        }
+
         var drawers = people.Select(p => new ResilientDrawer(() => p.GetRealtimeTokenAsync(boardId), stack.WebOrigin, TimeSpan.FromMilliseconds(1), draw: false)).ToList();
         foreach (var drawer in drawers)
         {

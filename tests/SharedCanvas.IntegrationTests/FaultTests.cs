@@ -20,9 +20,8 @@ public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : I
             var boardId = await owner.CreateBoardAsync();
             foreach (var name in names.Skip(1))
             {
-                using (await SiteClient.RegisterAsync(stack.WebUrl, name, Names.Password))
-                {
-                }
+                using var other = await SiteClient.RegisterAsync(stack.WebUrl, name, Names.Password);
+                await owner.ShareWithAsync(boardId, other);
             }
 
             var drawers = names.Select(name => new ResilientDrawer(TokenSource(name, boardId), () => stack.WebOrigin, DrawInterval)).ToList();

@@ -34,6 +34,7 @@ public sealed class SaverTests(SaverFixture stack, ITestOutputHelper output) : I
         using var ada = await stack.RegisterAsync();
         using var ben = await stack.RegisterAsync();
         var boardId = await ada.CreateBoardAsync();
+        await ada.ShareWithAsync(boardId, ben);
         var drawers = new[] { ada, ben }
             .Select(p => new ResilientDrawer(() => p.GetRealtimeTokenAsync(boardId), stack.WebOrigin, TimeSpan.FromMilliseconds(2), draw: false))
             .ToList();

@@ -44,6 +44,7 @@ public sealed class TokenRenewalTests(StackFixture stack)
         using var ada = await stack.RegisterAsync();
         using var ben = await stack.RegisterAsync();
         var boardId = await ada.CreateBoardAsync();
+        await ada.ShareWithAsync(boardId, ben);
         await using var socket = await BoardSocket.ConnectAsync(await ada.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
         await socket.JoinAsync();
 

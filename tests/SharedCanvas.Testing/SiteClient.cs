@@ -61,7 +61,7 @@ public sealed partial class SiteClient : IDisposable
     /// <summary>Creates a board through the "My boards" page; returns its id.</summary>
     public async Task<string> CreateBoardAsync(string? name = null)
     {
-        var response = await PostFormAsync("/boards", new() { ["Name"] = name ?? Names.NewBoardName() });
+        var response = await PostFormAsync("/boards?handler=Create", new() { ["Name"] = name ?? Names.NewBoardName() });
         ExpectRedirect(response, "board creation");
         return response.Headers.Location!.OriginalString.Split('/').Last();
     }
@@ -83,6 +83,40 @@ public sealed partial class SiteClient : IDisposable
         return (await response.Content.ReadFromJsonAsync<RealtimeToken>())!;
     }
 
+    /// <summary>Calls the site's API as the pages' scripts do: the sign-in cookie plus the antiforgery header.</summary>
+    public async Task<HttpResponseMessage> ApiAsync(HttpMethod method, string path, object? body = null)
+    {
+        var page = await Http.GetStringAsync("/boards");
+        var antiforgery = BoardAntiforgery().Match(page);
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("RequestVerificationToken", WebUtility.HtmlDecode(antiforgery.Groups[1].Value));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>Creates a share link for one of this person's boards; returns its id (the secret in its URL).</summary>
+    public async Task<string> CreateShareLinkAsync(string boardId, string role)
+    {
+        using var response = await ApiAsync(HttpMethod.Post, $"/api/boards/{boardId}/links", new { role });
+        response.EnsureSuccessStatusCode();
+        return (string)(await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["id"]!;
+    }
+
+    /// <summary>Opens a share link and confirms joining, through the page, as a person would.</summary>
+    public async Task<HttpResponseMessage> AcceptShareLinkAsync(string linkId) =>
+        await PostFormAsync($"/share/{linkId}", []);
+
+    /// <summary>Shares the board with <paramref name="other"/> in <paramref name="role"/> through a link.</summary>
+    public async Task ShareWithAsync(string boardId, SiteClient other, string role = "editor")
+    {
+        using var response = await other.AcceptShareLinkAsync(await CreateShareLinkAsync(boardId, role));
+        other.ExpectRedirect(response, "joining through a share link");
+    }
+
     public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields)
     {
         var form = await Http.GetStringAsync(path);
@@ -99,7 +133,7 @@ public sealed partial class SiteClient : IDisposable
     /// <summary>The site's cookies, for a browser context that should be signed in as this person.</summary>
     public IEnumerable<Cookie> Cookies => _cookies.GetCookies(Site).Cast<Cookie>();
 
-    private void ExpectRedirect(HttpResponseMessage response, string what)
+    internal void ExpectRedirect(HttpResponseMessage response, string what)
     {
         if (response.StatusCode != HttpStatusCode.Redirect)
         {

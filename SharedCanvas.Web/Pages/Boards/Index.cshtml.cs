@@ -10,15 +10,20 @@ namespace SharedCanvas.Web.Pages.Boards;
 [Authorize]
 public sealed class IndexModel(BoardService boards) : PageModel
 {
-    public IReadOnlyList<BoardSummary> Boards { get; private set; } = [];
+    public IReadOnlyList<BoardSummary> Owned { get; private set; } = [];
+
+    public IReadOnlyList<BoardSummary> Shared { get; private set; } = [];
 
     [BindProperty]
     public string? Name { get; set; }
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) =>
-        Boards = await boards.ListOwnedAsync(User.UserId()!, cancellationToken);
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Owned = await boards.ListOwnedAsync(User.UserId()!, cancellationToken);
+        Shared = await boards.ListSharedWithAsync(User.UserId()!, cancellationToken);
+    }
 
-    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostCreateAsync(CancellationToken cancellationToken)
     {
         if (BoardService.NormalizeName(Name) is not { } name)
         {
@@ -29,5 +34,34 @@ public sealed class IndexModel(BoardService boards) : PageModel
 
         var board = await boards.CreateAsync(User.UserId()!, name, cancellationToken);
         return Redirect($"/boards/{board.Id}");
+    }
+
+    public async Task<IActionResult> OnPostRenameAsync(string id, string? newName, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        if (BoardService.NormalizeName(newName) is not { } name)
+        {
+            ModelState.AddModelError(string.Empty, $"A board needs a name of 1 to {Board.MaxNameLength} characters.");
+            await OnGetAsync(cancellationToken);
+            return Page();
+        }
+
+        await boards.RenameAsync(board, name, cancellationToken);
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        await boards.DeleteAsync(board, cancellationToken);
+        return RedirectToPage();
     }
 }

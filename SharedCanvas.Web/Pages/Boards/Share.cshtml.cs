@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SharedCanvas.Web.Apis;
+using SharedCanvas.Web.Boards;
+using SharedCanvas.Web.Model;
+
+namespace SharedCanvas.Web.Pages.Boards;
+
+/// <summary>The owner's sharing page: links by role, who has access, revoking either.</summary>
+[Authorize]
+public sealed class ShareModel(BoardService boards) : PageModel
+{
+    public sealed record LinkView(string Id, string Role, string Url);
+
+    public string Id { get; private set; } = "";
+
+    public string BoardName { get; private set; } = "";
+
+    public string OwnerName { get; private set; } = "";
+
+    public IReadOnlyList<LinkView> Links { get; private set; } = [];
+
+    public IReadOnlyList<MemberSummary> Members { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        (Id, BoardName, OwnerName) = (board.Id, board.Name, User.Identity?.Name ?? "");
+        Links = [.. (await boards.ListLinksAsync(board, cancellationToken))
+            .Select(l => new LinkView(l.Id, l.Role, $"{Request.Scheme}://{Request.Host}{BoardsApi.SharePath(l.Id)}"))];
+        Members = await boards.ListMembersAsync(board, cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCreateLinkAsync(string id, string? role, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board || !BoardService.IsShareRole(role))
+        {
+            return NotFound();
+        }
+
+        await boards.CreateLinkAsync(board, role!, cancellationToken);
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostRevokeLinkAsync(string id, string linkId, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        await boards.RevokeLinkAsync(board, linkId, cancellationToken);
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostRemoveMemberAsync(string id, string userId, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        await boards.RemoveMemberAsync(board, userId, cancellationToken);
+        return RedirectToPage(new { id });
+    }
+}
