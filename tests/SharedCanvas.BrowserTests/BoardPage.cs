@@ -4,9 +4,48 @@ using Microsoft.Playwright;
 namespace SharedCanvas.BrowserTests;
 
 /// <summary>What a person does and sees on the site, in a real browser page.</summary>
-public sealed class BoardPage(IPage page)
+public sealed class BoardPage
 {
-    public IPage Page { get; } = page;
+    public BoardPage(IPage page)
+    {
+        Page = page;
+        // Script errors fail the tests that check for them: a page that throws is broken even if it draws.
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                Errors.Add(message.Text);
+            }
+        };
+        page.PageError += (_, error) => Errors.Add(error);
+    }
+
+    public IPage Page { get; }
+
+    public List<string> Errors { get; } = [];
+
+    /// <summary>Creates a share link on the board's sharing page; returns its address.</summary>
+    public async Task<string> CreateShareLinkAsync(string boardUrl, string role)
+    {
+        await Page.GotoAsync(boardUrl.TrimEnd('/') + "/share");
+        await Page.Locator("#role").SelectOptionAsync(role);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
+        var url = await Page.GetByLabel($"{role} link").Last.InputValueAsync();
+        await Page.GotoAsync(boardUrl);
+        return url;
+    }
+
+    /// <summary>Opens a share link and joins the board.</summary>
+    public async Task JoinAsync(string shareUrl)
+    {
+        await Page.GotoAsync(shareUrl);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Open the board" }).ClickAsync();
+        await Page.WaitForURLAsync("**/boards/*");
+    }
+
+    /// <summary>Picks a tool by its button's accessible name.</summary>
+    public async Task ChooseToolAsync(string name) =>
+        await Page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true }).ClickAsync();
 
     public async Task RegisterAsync(string userName, string password)
     {
@@ -31,8 +70,17 @@ public sealed class BoardPage(IPage page)
     public async Task OpenAsync(string boardUrl) => await Page.GotoAsync(boardUrl);
 
     /// <summary>Waits until the page shows the connection as live.</summary>
-    public async Task WaitUntilLiveAsync() =>
-        await Assertions.Expect(Page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "live");
+    public async Task WaitUntilLiveAsync()
+    {
+        try
+        {
+            await Assertions.Expect(Page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 15_000 });
+        }
+        catch (PlaywrightException ex)
+        {
+            throw new InvalidOperationException($"The page did not become live. Script errors: {string.Join(" | ", Errors)}", ex);
+        }
+    }
 
     public ILocator Canvas => Page.GetByTestId("canvas");
 
@@ -67,6 +115,56 @@ public sealed class BoardPage(IPage page)
               return ink;
             }
             """, new object[] { x, y, radius });
+
+    /// <summary>How many canvas pixels around a board point (wherever this page's view puts it) are not background.</summary>
+    public async Task<int> InkAtBoardAsync(double x, double y, int radius = 4)
+    {
+        var point = await Page.EvaluateAsync<JsonElement>("([x, y]) => window.sharedCanvas.viewport.toCanvas(x, y)", new object[] { x, y });
+        return await InkAroundAsync(point.GetProperty("x").GetDouble(), point.GetProperty("y").GetDouble(), radius);
+    }
+
+    /// <summary>Draws with a (simulated) pen, reporting pressure, through the given points.</summary>
+    public async Task DrawWithPenAsync(params (double X, double Y, double Pressure)[] points) =>
+        await Page.EvaluateAsync("""
+            points => {
+              const canvas = document.getElementById('canvas');
+              const rect = canvas.getBoundingClientRect();
+              const fire = (type, [x, y, pressure]) => canvas.dispatchEvent(new PointerEvent(type, {
+                pointerId: 41, pointerType: 'pen', isPrimary: true, bubbles: true, cancelable: true,
+                clientX: rect.left + x, clientY: rect.top + y, pressure,
+                button: type === 'pointermove' ? -1 : 0, buttons: type === 'pointerup' ? 0 : 1 }));
+              fire('pointerdown', points[0]);
+              for (const point of points.slice(1)) fire('pointermove', point);
+              fire('pointerup', points.at(-1));
+            }
+            """, points.Select(p => new[] { p.X, p.Y, p.Pressure }).ToArray());
+
+    /// <summary>The page's visible elements (its model), as plain data.</summary>
+    public async Task<JsonElement> PlainElementsAsync() =>
+        await Page.EvaluateAsync<JsonElement>("() => window.sharedCanvas.model.plainElements()");
+
+    /// <summary>Waits until the page holds <paramref name="count"/> visible, finished elements and nothing unsaved.</summary>
+    public async Task WaitForSettledAsync(int count) =>
+        await WaitForAsync($"() => {{ const e = window.sharedCanvas.model.plainElements(); return e.length === {count} && e.every(x => x.done) && window.sharedCanvas.connection.unsavedCount === 0; }}");
+
+    /// <summary>Saves a screenshot of the page into docs/screenshots (kept in the repository, shown in the README).</summary>
+    public async Task ScreenshotAsync(string name)
+    {
+        var directory = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        Directory.CreateDirectory(directory);
+        await Page.ScreenshotAsync(new() { Path = Path.Combine(directory, name + ".png") });
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SharedCanvas.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? AppContext.BaseDirectory;
+    }
 
     /// <summary>Waits until a condition on the page's board holds.</summary>
     public async Task WaitForAsync(string predicate) =>

@@ -13,7 +13,7 @@ public sealed class DrawingInBrowserTests(BrowserStackFixture stack) : IClassFix
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         await ben.RegisterAsync(Names.NewUserName(), Names.Password);
         var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
-        await ben.OpenAsync(boardUrl);
+        await ben.JoinAsync(await ada.CreateShareLinkAsync(boardUrl, "editor"));
         await ada.WaitUntilLiveAsync();
         await ben.WaitUntilLiveAsync();
 
@@ -30,5 +30,7 @@ public sealed class DrawingInBrowserTests(BrowserStackFixture stack) : IClassFix
         Assert.True(await ben.InkAroundAsync(400, 300) > 0, "no ink at the end of the stroke");
         Assert.Equal(0, await ben.InkAroundAsync(600, 600));
         await Assertions.Expect(ada.Page.GetByTestId("unsaved")).ToBeEmptyAsync();
+        Assert.Empty(ada.Errors);
+        Assert.Empty(ben.Errors);
     }
 }

@@ -13,18 +13,19 @@ public sealed class ReconnectInBrowserTests(ReconnectStackFixture stack) : IClas
         var ada = new BoardPage(await stack.NewPersonAsync());
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
+        var shareUrl = await ada.CreateShareLinkAsync(boardUrl, "viewer");
         await ada.WaitUntilLiveAsync();
-        await ada.DrawAsync((100, 150), (200, 150));
+        await ada.DrawAsync((250, 150), (350, 150));
 
         // The realtime service crashes; the page notices and keeps what is drawn meanwhile.
         var realtime = stack.InstancesOf("realtime").Single();
         await stack.KillAsync(realtime);
         var status = ada.Page.GetByTestId("connection-state");
         await Assertions.Expect(status).Not.ToHaveAttributeAsync("data-state", "live");
-        await ada.DrawAsync((100, 300), (200, 300));
-        await ada.DrawAsync((100, 450), (200, 450));
+        await ada.DrawAsync((250, 300), (350, 300));
+        await ada.DrawAsync((250, 450), (350, 450));
         await Assertions.Expect(ada.Page.GetByTestId("unsaved")).ToContainTextAsync("not yet saved");
-        Assert.True(await ada.InkAroundAsync(150, 450) > 0, "the offline stroke is not shown on the drawer's own canvas");
+        Assert.True(await ada.InkAroundAsync(300, 450) > 0, "the offline stroke is not shown on the drawer's own canvas");
 
         // Back: the page reconnects by itself, sends what was unsaved, and says so.
         await stack.StartAgainAsync(realtime);
@@ -34,13 +35,14 @@ public sealed class ReconnectInBrowserTests(ReconnectStackFixture stack) : IClas
         // Another person opening the board sees all three strokes.
         var ben = new BoardPage(await stack.NewPersonAsync());
         await ben.RegisterAsync(Names.NewUserName(), Names.Password);
-        await ben.OpenAsync(boardUrl);
+        await ben.JoinAsync(shareUrl);
         await ben.WaitUntilLiveAsync();
         await ben.WaitForAsync("() => Array.from(window.sharedCanvas.model.visibleElements()).filter(e => e.done).length === 3");
         await ben.WaitForAsync("() => window.sharedCanvas.renderer.frames > 0");
         foreach (var y in new[] { 150, 300, 450 })
         {
-            Assert.True(await ben.InkAroundAsync(150, y) > 0, $"no ink on the other person's canvas at y = {y}");
+            // Ada's view was not moved, so her canvas coordinates are board coordinates; Ben's page fitted the drawing.
+            Assert.True(await ben.InkAtBoardAsync(300, y) > 0, $"no ink on the other person's canvas at y = {y}");
         }
     }
 }

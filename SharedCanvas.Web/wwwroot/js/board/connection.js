@@ -64,6 +64,8 @@ export class BoardConnection extends EventTarget {
     this.refreshTimer = 0;
     this.reconnectTimer = 0;
     this.stopped = false;
+    this.seqByN = new Map();          // own operation number → its sequence number, once known
+    this.seqWaiters = new Map();      // operation number → resolvers waiting for it
     this.synced = false;
     this.helloSent = false;
     this.saveQueued = false;
@@ -199,6 +201,7 @@ export class BoardConnection extends EventTarget {
       case 'op':
         if (message.client === this.client) {
           // Our own operation, seen in a replay: it is in the log.
+          this.learnSeq(message.n, message.seq);
           this.acknowledge(message.n);
           this.model.forgetPending(message.n);
         }
@@ -206,9 +209,11 @@ export class BoardConnection extends EventTarget {
         break;
       case 'ack':
         if (message.dup) {
+          this.learnSeq(message.n, message.seq);
           this.acknowledge(message.n);
           this.model.forgetPending(message.n);
         } else {
+          this.learnSeq(message.n, message.seq);
           this.acknowledge(message.n);
           this.model.confirmOwn(message.n, message.seq);
         }
@@ -228,6 +233,24 @@ export class BoardConnection extends EventTarget {
         this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
         break;
     }
+  }
+
+  /** The sequence number of own operation `n`: at once if known, else when its acknowledgement arrives. */
+  seqOf(n) {
+    if (this.seqByN.has(n)) return Promise.resolve(this.seqByN.get(n));
+    return new Promise(resolve => {
+      const waiting = this.seqWaiters.get(n) ?? [];
+      waiting.push(resolve);
+      this.seqWaiters.set(n, waiting);
+    });
+  }
+
+  learnSeq(n, seq) {
+    if (seq === undefined) seq = null;
+    if (this.seqByN.has(n) && seq === null) return;
+    this.seqByN.set(n, seq);
+    for (const resolve of this.seqWaiters.get(n) ?? []) resolve(seq);
+    this.seqWaiters.delete(n);
   }
 
   acknowledge(n) {

@@ -1,39 +1,152 @@
-// The board page: wires the model, the connection, the renderer and the tools together.
+// The board page: wires the model, the connection, the view, the renderer, the tools, undo/redo,
+// presence and export together.
 
 import { BoardModel } from './model.js';
 import { BoardConnection } from './connection.js';
+import { Viewport } from './view.js';
 import { Renderer } from './renderer.js';
-import { PenTool, attachPointerInput } from './tools.js';
+import { History } from './history.js';
+import { Presence } from './presence.js';
+import { TextEditor } from './text-editor.js';
+import { Toolbar } from './toolbar.js';
+import { FreehandTool, ShapeTool, TextTool, EraserTool, SelectTool, HandTool, attachInput } from './tools.js';
+import { bounds, union } from './geometry.js';
+import { exportJson, exportPng, exportSvg, download, importElements } from './export.js';
 
 const root = document.getElementById('board');
 const canvas = document.getElementById('canvas');
 const status = root.querySelector('[data-testid=connection-state]');
+const boardId = root.dataset.boardId;
+const boardName = root.dataset.boardName;
+const role = root.dataset.role;
 
 const model = new BoardModel();
-const connection = new BoardConnection({
-  boardId: root.dataset.boardId,
-  tokenUrl: root.dataset.tokenUrl,
-  antiforgery: root.dataset.antiforgery,
-  model,
-});
-const renderer = new Renderer(canvas, model);
-
-const style = { color: '#1e1e1e', width: 4 };
-document.getElementById('colour').addEventListener('input', e => { style.color = e.target.value; });
-document.getElementById('width').addEventListener('input', e => { style.width = Number(e.target.value); });
+const connection = new BoardConnection({ boardId, tokenUrl: root.dataset.tokenUrl, antiforgery: root.dataset.antiforgery, model });
+const viewport = new Viewport(canvas);
+const renderer = new Renderer(canvas, model, viewport);
+const history = new History(connection);
 
 let elementCounter = 0;
-const nextElementId = () => `${connection.client}-${Date.now().toString(36)}${(elementCounter++).toString(36)}`;
-const pen = new PenTool({ renderer, connection, style, nextElementId });
-attachPointerInput(canvas, () => (model.me?.role === 'viewer' ? null : pen));
-
-const labels = {
-  connecting: 'Connecting…',
-  live: 'Live',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
-  closed: 'Disconnected',
+const app = {
+  model, connection, viewport, renderer, history,
+  canEdit: role !== 'viewer',
+  isOwner: role === 'owner',
+  style: { color: '#1e1e1e', width: 4, opacity: 1, fill: false, textSize: 24 },
+  spaceHeld: false,
+  nextElementId: () => `${connection.client}-${Date.now().toString(36)}${(elementCounter++).toString(36)}`,
 };
+app.textEditor = new TextEditor(document.getElementById('text-editor'), app);
+
+const tools = {
+  select: new SelectTool(app),
+  hand: new HandTool(app),
+  pen: new FreehandTool(app, 'pen'),
+  highlighter: new FreehandTool(app, 'highlighter'),
+  line: new ShapeTool(app, 'line'),
+  arrow: new ShapeTool(app, 'arrow'),
+  rect: new ShapeTool(app, 'rect'),
+  ellipse: new ShapeTool(app, 'ellipse'),
+  text: new TextTool(app),
+  eraser: new EraserTool(app),
+};
+let current = app.canEdit ? 'pen' : 'hand';
+
+app.tool = () => (app.spaceHeld ? tools.hand : tools[current]);
+
+app.selectTool = name => {
+  if (!tools[name] || (!app.canEdit && name !== 'hand')) return;
+  tools[current].cancel();
+  if (name !== 'select') app.clearSelection();
+  current = name;
+  canvas.dataset.tool = name;
+  toolbar.refreshTool(name);
+};
+
+app.setSpaceHeld = held => {
+  app.spaceHeld = held;
+  canvas.dataset.tool = held ? 'hand' : current;
+};
+
+app.selectionChanged = () => toolbar.refreshActions();
+
+app.clearSelection = () => {
+  renderer.preview.selection.clear();
+  app.selectionChanged();
+  renderer.requestRender();
+};
+
+app.deleteSelection = () => {
+  const ids = [...renderer.preview.selection].filter(id => model.element(id)?.deleted === null);
+  if (!app.canEdit || ids.length === 0) return;
+  const ns = [];
+  for (let i = 0; i < ids.length; i += 1000) ns.push(connection.send({ k: 'delete', ids: ids.slice(i, i + 1000) }));
+  history.deleted(ids, ns);
+  app.clearSelection();
+};
+
+app.clearBoard = () => {
+  if (!app.isOwner) return;
+  history.cleared(connection.send({ k: 'clear' }));
+  app.clearSelection();
+};
+
+/** A style change applies to the selection too (one undo step for all of it). */
+app.restyleSelection = change => {
+  const changes = [];
+  for (const id of renderer.preview.selection) {
+    const el = model.element(id);
+    if (!el || el.deleted !== null) continue;
+    const before = {}, after = {};
+    for (const [field, value] of Object.entries(change)) {
+      let target = field, next = value;
+      if (field === 'fill' && el.t !== 'rect' && el.t !== 'ellipse') continue;
+      if (field === 'width' && el.t === 'text') {
+        target = 'size';
+        next = app.style.textSize;
+      }
+      if (el[target] === next) continue;
+      before[target] = el[target];
+      after[target] = next;
+    }
+    if (Object.keys(after).length === 0) continue;
+    // A field that had no value cannot be a condition (the protocol takes only real values there).
+    const condition = Object.fromEntries(Object.entries(before).filter(([, value]) => value !== null && value !== undefined));
+    connection.send(Object.keys(condition).length ? { k: 'update', id, set: after, if: condition } : { k: 'update', id, set: after });
+    changes.push({ id, before, after });
+  }
+  if (changes.length) history.restyled(changes);
+};
+
+app.fitToContent = () => {
+  let box = null;
+  for (const el of model.visibleElements()) box = union(box, bounds(el));
+  viewport.fit(box);
+};
+
+const presence = new Presence({ connection, viewport, list: root.querySelector('[data-testid=presence]'), layer: document.getElementById('cursors') });
+app.pointerMoved = event => presence.pointerAt(viewport.toBoard(event.clientX, event.clientY));
+app.pointerLeft = () => presence.pointerAt(null);
+
+const toolbar = new Toolbar(root, app);
+attachInput(canvas, app);
+app.selectTool(current);
+
+// Export.
+for (const button of root.querySelectorAll('[data-export]')) {
+  button.addEventListener('click', async () => {
+    button.closest('details').open = false;
+    const name = boardName.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'board';
+    switch (button.dataset.export) {
+      case 'png-view': download(`${name}.png`, await exportPng(model, viewport, { whole: false })); break;
+      case 'png-all': download(`${name}.png`, await exportPng(model, viewport, { whole: true })); break;
+      case 'svg': download(`${name}.svg`, new Blob([exportSvg(model)], { type: 'image/svg+xml' })); break;
+      case 'json': download(`${name}.json`, new Blob([exportJson(model, boardName)], { type: 'application/json' })); break;
+    }
+  });
+}
+
+// The connection state, and how many changes are not yet saved.
+const labels = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', closed: 'Disconnected' };
 connection.addEventListener('state', ({ detail }) => {
   status.dataset.state = detail.state;
   status.querySelector('.label').textContent = detail.reason ?? labels[detail.state] ?? detail.state;
@@ -41,7 +154,22 @@ connection.addEventListener('state', ({ detail }) => {
     detail.unsaved > 0 ? `${detail.unsaved} change${detail.unsaved === 1 ? '' : 's'} not yet saved` : '';
 });
 
-// Tests and the browser benchmark read the model through this handle; nothing else uses it.
-window.sharedCanvas = { model, connection, renderer };
+// On the first sync: show the drawing, and draw what the "My boards" page asked to import.
+let firstSync = true;
+connection.addEventListener('state', ({ detail }) => {
+  if (detail.state !== 'live' || !firstSync) return;
+  firstSync = false;
+  const importKey = `sharedcanvas:import:${boardId}`;
+  const pending = sessionStorage.getItem(importKey);
+  if (pending && app.canEdit) {
+    sessionStorage.removeItem(importKey);
+    history.added(importElements(connection, JSON.parse(pending), connection.limits));
+  }
+  if (model.visibleElements().next().done === false) app.fitToContent();
+});
+connection.addEventListener('welcome', ({ detail }) => { connection.limits = detail.limits; });
+
+// Tests and the browser benchmark read the page's state through this handle; nothing else uses it.
+window.sharedCanvas = { model, connection, renderer, viewport, history, app, presence };
 
 await connection.start();

@@ -29,6 +29,7 @@ export function applyOp(state, op, author, seq) {
       const el = op.el;
       if (!el || state.has(el.id)) return;
       state.put({
+        v: 0,
         id: el.id, t: el.t, author,
         color: el.color ?? '#1e1e1e', width: el.width ?? 4, opacity: el.opacity ?? 1, fill: !!el.fill,
         pts: Array.isArray(el.pts) ? el.pts.slice() : [],
@@ -120,7 +121,12 @@ class ElementMap {
   constructor() { this.map = new Map(); }
   has(id) { return this.map.has(id); }
   peek(id) { return this.map.get(id); }
-  get(id) { return this.map.get(id); }
+  /** The element to change: its version goes up, so that renderers redraw it. */
+  get(id) {
+    const el = this.map.get(id);
+    if (el) el.v++;
+    return el;
+  }
   put(el) { this.map.set(el.id, el); }
   values() { return this.map.values(); }
 }
@@ -132,7 +138,10 @@ class Overlay {
   peek(id) { return this.added.get(id) ?? this.changed.get(id) ?? this.base.peek(id); }
   get(id) {
     const added = this.added.get(id);
-    if (added) return added;
+    if (added) {
+      added.v++;
+      return added;
+    }
     let el = this.changed.get(id);
     if (!el) {
       const original = this.base.peek(id);
@@ -140,8 +149,11 @@ class Overlay {
       el = cloneElement(original);
       this.changed.set(id, el);
     }
+    el.v++;
     return el;
   }
+  /** Whether pending operations touch this element (it is drawn live, not from a cache). */
+  isPending(id) { return this.added.has(id) || this.changed.has(id); }
   put(el) { this.added.set(el.id, el); }
   *values() {
     for (const el of this.base.values()) yield this.changed.get(el.id) ?? el;
@@ -163,7 +175,7 @@ export class BoardModel extends EventTarget {
   loadSnapshot(seq, elements) {
     this.confirmed = new ElementMap();
     for (const el of elements) {
-      this.confirmed.put({ ...el, pts: el.pts ?? [], deleted: el.deleted ?? null, deletedBy: el.deletedBy ?? null });
+      this.confirmed.put({ ...el, v: 0, pts: el.pts ?? [], deleted: el.deleted ?? null, deletedBy: el.deletedBy ?? null });
     }
     this.seq = seq;
     this.invalidate();
@@ -233,5 +245,14 @@ export class BoardModel extends EventTarget {
 
   element(id) {
     return this.view().peek(id);
+  }
+
+  isPending(id) {
+    return this.view().isPending(id);
+  }
+
+  /** Visible elements as plain data in board order (for export and for tests). */
+  plainElements() {
+    return Array.from(this.visibleElements(), ({ v, deleted, deletedBy, ...rest }) => ({ ...rest, pts: rest.pts.slice() }));
   }
 }

@@ -1,41 +1,152 @@
-// Draws the board's elements on the canvas. Board coordinates are independent of the screen: the
-// view (offset and zoom) maps them to pixels, so every client renders the same drawing.
+// Draws the board on the canvas. Finished, confirmed elements are drawn once onto a cached layer (and
+// only the new ones when elements are added on top); strokes in progress, the user's unconfirmed
+// changes and tool previews are drawn live on every frame above it. Pen strokes are smoothed and
+// pressure-shaped with perfect-freehand.
 
-import { pointStride } from './model.js';
+import { getStroke } from '/lib/perfect-freehand/index.mjs';
+import { bounds, intersects, textLayout, FONT_FAMILY, TEXT_LINE_HEIGHT } from './geometry.js';
+
+const outlineCache = new WeakMap();
+
+/** The outline polygon of a pen or highlighter stroke (board coordinates). */
+export function freehandOutline(el) {
+  const cached = outlineCache.get(el);
+  if (cached && cached.v === el.v && cached.n === el.pts.length && cached.done === el.done) return cached;
+  const points = [];
+  let realPressure = false;
+  for (let i = 0; i + 2 < el.pts.length; i += 3) {
+    points.push([el.pts[i], el.pts[i + 1], el.pts[i + 2]]);
+    if (el.pts[i + 2] !== 0.5) realPressure = true;
+  }
+  const highlighter = el.t === 'highlighter';
+  const outline = getStroke(points, {
+    size: el.width,
+    thinning: highlighter ? 0 : 0.55,
+    smoothing: 0.5,
+    streamline: 0.45,
+    simulatePressure: !realPressure && !highlighter,
+    last: el.done,
+    start: { cap: true },
+    end: { cap: true },
+  });
+  const path = new Path2D(svgPath(outline));
+  const result = { v: el.v, n: el.pts.length, done: el.done, outline, path };
+  outlineCache.set(el, result);
+  return result;
+}
+
+/** SVG path data for a closed outline, smoothed through the midpoints of its points. */
+export function svgPath(outline) {
+  if (outline.length < 2) return '';
+  const round = n => Math.round(n * 100) / 100;
+  let d = `M${round(outline[0][0])},${round(outline[0][1])} Q`;
+  for (let i = 0; i < outline.length; i++) {
+    const [x0, y0] = outline[i];
+    const [x1, y1] = outline[(i + 1) % outline.length];
+    d += `${round(x0)},${round(y0)} ${round((x0 + x1) / 2)},${round((y0 + y1) / 2)} `;
+  }
+  return `${d}Z`;
+}
+
+/** The head of an arrow ending at (x2, y2): two points, each joined to the tip. */
+export function arrowHead(el) {
+  const [x1, y1, x2, y2] = el.pts;
+  const angle = Math.atan2(y2 - y1, x2 - x1);
+  const head = Math.max(10, el.width * 3);
+  return [
+    [x2 - head * Math.cos(angle - Math.PI / 7), y2 - head * Math.sin(angle - Math.PI / 7)],
+    [x2 - head * Math.cos(angle + Math.PI / 7), y2 - head * Math.sin(angle + Math.PI / 7)],
+  ];
+}
+
+/** Draws one element in board coordinates. */
+export function drawElement(ctx, el) {
+  ctx.save();
+  ctx.globalAlpha = el.opacity ?? 1;
+  ctx.strokeStyle = el.color;
+  ctx.fillStyle = el.color;
+  ctx.lineWidth = el.width;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  const p = el.pts;
+  switch (el.t) {
+    case 'pen':
+    case 'highlighter':
+      if (el.t === 'highlighter') {
+        ctx.globalAlpha = Math.min(ctx.globalAlpha, 0.35);
+        ctx.globalCompositeOperation = 'multiply';
+      }
+      if (p.length >= 3) ctx.fill(freehandOutline(el).path);
+      break;
+    case 'line':
+    case 'arrow': {
+      if (p.length < 4) break;
+      ctx.beginPath();
+      ctx.moveTo(p[0], p[1]);
+      ctx.lineTo(p[2], p[3]);
+      if (el.t === 'arrow') {
+        for (const [hx, hy] of arrowHead(el)) {
+          ctx.moveTo(p[2], p[3]);
+          ctx.lineTo(hx, hy);
+        }
+      }
+      ctx.stroke();
+      break;
+    }
+    case 'rect':
+    case 'ellipse': {
+      if (p.length < 4) break;
+      const x = Math.min(p[0], p[2]), y = Math.min(p[1], p[3]), w = Math.abs(p[2] - p[0]), h = Math.abs(p[3] - p[1]);
+      ctx.beginPath();
+      if (el.t === 'rect') ctx.rect(x, y, w, h);
+      else ctx.ellipse(x + w / 2, y + h / 2, w / 2, h / 2, 0, 0, Math.PI * 2);
+      if (el.fill) {
+        ctx.save();
+        ctx.globalAlpha *= 0.25;
+        ctx.fill();
+        ctx.restore();
+      }
+      ctx.stroke();
+      break;
+    }
+    case 'text': {
+      if (p.length < 2 || !el.text) break;
+      const { size, lines } = textLayout(el);
+      ctx.font = `${size}px ${FONT_FAMILY}`;
+      ctx.textBaseline = 'top';
+      lines.forEach((line, i) => ctx.fillText(line, p[0], p[1] + i * size * TEXT_LINE_HEIGHT));
+      break;
+    }
+    default:
+      break;
+  }
+  ctx.restore();
+}
 
 export class Renderer {
   /**
    * @param {HTMLCanvasElement} canvas
    * @param {import('./model.js').BoardModel} model
+   * @param {import('./view.js').Viewport} viewport
    */
-  constructor(canvas, model) {
+  constructor(canvas, model, viewport) {
     this.canvas = canvas;
     this.context = canvas.getContext('2d');
     this.model = model;
-    this.view = { x: 0, y: 0, scale: 1 };
+    this.viewport = viewport;
+    this.layer = document.createElement('canvas');
+    this.layerContext = this.layer.getContext('2d');
+    this.layerKey = '';
+    this.layerEntries = [];       // [element, version] drawn on the layer, in board order
     this.queued = false;
     this.frames = 0;
+    this.frameTimes = [];         // for the browser benchmark: duration of each render, ms
+    // Tool previews, drawn over the board: elements hidden (eraser), moved (select), selection, marquee.
+    this.preview = { hidden: new Set(), moving: new Set(), dx: 0, dy: 0, selection: new Set(), marquee: null, editing: null };
 
     model.addEventListener('change', () => this.requestRender());
-    new ResizeObserver(() => this.resize()).observe(canvas);
-    this.resize();
-  }
-
-  resize() {
-    const ratio = window.devicePixelRatio || 1;
-    const { clientWidth, clientHeight } = this.canvas;
-    this.canvas.width = Math.max(1, Math.round(clientWidth * ratio));
-    this.canvas.height = Math.max(1, Math.round(clientHeight * ratio));
-    this.requestRender();
-  }
-
-  /** Screen (CSS pixel, relative to the canvas) → board coordinates. */
-  toBoard(clientX, clientY) {
-    const rect = this.canvas.getBoundingClientRect();
-    return {
-      x: (clientX - rect.left) / this.view.scale + this.view.x,
-      y: (clientY - rect.top) / this.view.scale + this.view.y,
-    };
+    viewport.addEventListener('change', () => this.requestRender());
+    new ResizeObserver(() => this.requestRender()).observe(canvas);
   }
 
   requestRender() {
@@ -48,112 +159,114 @@ export class Renderer {
   }
 
   render() {
-    const ctx = this.context;
+    const started = performance.now();
     const ratio = window.devicePixelRatio || 1;
+    const width = Math.max(1, Math.round(this.canvas.clientWidth * ratio));
+    const height = Math.max(1, Math.round(this.canvas.clientHeight * ratio));
+    if (this.canvas.width !== width || this.canvas.height !== height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
+
+    const { preview, viewport } = this;
+    const settled = [];
+    const live = [];
+    for (const el of this.model.visibleElements()) {
+      if (preview.hidden.has(el.id) || preview.editing === el.id) continue;
+      const isLive = !el.done || this.model.isPending(el.id) || preview.moving.has(el.id);
+      (isLive ? live : settled).push(el);
+    }
+
+    const scale = viewport.scale * ratio;
+    const transform = [scale, 0, 0, scale, -viewport.x * scale, -viewport.y * scale];
+    const visible = viewport.visibleBounds();
+    this.updateLayer(settled, width, height, transform, visible);
+
+    const ctx = this.context;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.setTransform(ratio * this.view.scale, 0, 0, ratio * this.view.scale,
-      -this.view.x * ratio * this.view.scale, -this.view.y * ratio * this.view.scale);
-    for (const el of this.model.visibleElements()) drawElement(ctx, el);
+    ctx.clearRect(0, 0, width, height);
+    ctx.drawImage(this.layer, 0, 0);
+    ctx.setTransform(...transform);
+    for (const el of live) {
+      if (preview.moving.has(el.id)) {
+        ctx.save();
+        ctx.translate(preview.dx, preview.dy);
+        drawElement(ctx, el);
+        ctx.restore();
+      } else if (intersects(bounds(el), visible)) {
+        drawElement(ctx, el);
+      }
+    }
+    this.drawSelection(ctx);
     this.frames++;
+    this.frameTimes.push(performance.now() - started);
+    if (this.frameTimes.length > 2000) this.frameTimes.splice(0, 1000);
   }
-}
 
-/** Draws one element in board coordinates. */
-export function drawElement(ctx, el) {
-  ctx.save();
-  ctx.globalAlpha = el.opacity ?? 1;
-  ctx.strokeStyle = el.color;
-  ctx.fillStyle = el.color;
-  ctx.lineWidth = el.width;
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  switch (el.t) {
-    case 'pen':
-    case 'highlighter':
-      if (el.t === 'highlighter') ctx.globalAlpha = Math.min(ctx.globalAlpha, 0.35);
-      drawFreehand(ctx, el);
-      break;
-    case 'line':
-    case 'arrow':
-      drawLine(ctx, el);
-      break;
-    case 'rect':
-    case 'ellipse':
-      drawShape(ctx, el);
-      break;
-    case 'text':
-      drawText(ctx, el);
-      break;
-    default:
-      break;
-  }
-  ctx.restore();
-}
+  /** Brings the cached layer of settled elements up to date: all of it, or only what was added on top. */
+  updateLayer(settled, width, height, transform, visible) {
+    const key = `${width}x${height}:${transform.join(',')}`;
+    const entries = this.layerEntries;
+    let from = 0;
+    if (key === this.layerKey && settled.length >= entries.length) {
+      let same = true;
+      for (let i = 0; i < entries.length; i++) {
+        if (settled[i] !== entries[i][0] || settled[i].v !== entries[i][1]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) from = entries.length;
+    }
 
-function drawFreehand(ctx, el) {
-  const pts = el.pts;
-  const stride = pointStride(el.t);
-  const count = Math.floor(pts.length / stride);
-  if (count === 0) return;
-  if (count === 1) {
-    ctx.beginPath();
-    ctx.arc(pts[0], pts[1], el.width / 2, 0, Math.PI * 2);
-    ctx.fill();
-    return;
+    const ctx = this.layerContext;
+    if (from === 0) {
+      if (this.layer.width !== width || this.layer.height !== height) {
+        this.layer.width = width;
+        this.layer.height = height;
+      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, width, height);
+      this.layerKey = key;
+      this.layerEntries = [];
+    }
+    if (from === settled.length && from !== 0) return;
+    ctx.setTransform(...transform);
+    for (let i = from; i < settled.length; i++) {
+      const el = settled[i];
+      if (intersects(bounds(el), visible)) drawElement(ctx, el);
+      this.layerEntries.push([el, el.v]);
+    }
   }
-  // A smooth curve through the midpoints of successive points.
-  ctx.beginPath();
-  ctx.moveTo(pts[0], pts[1]);
-  for (let i = 1; i < count - 1; i++) {
-    const x = pts[i * stride], y = pts[i * stride + 1];
-    const nx = pts[(i + 1) * stride], ny = pts[(i + 1) * stride + 1];
-    ctx.quadraticCurveTo(x, y, (x + nx) / 2, (y + ny) / 2);
-  }
-  ctx.lineTo(pts[(count - 1) * stride], pts[(count - 1) * stride + 1]);
-  ctx.stroke();
-}
 
-function drawLine(ctx, el) {
-  const [x1, y1, x2, y2] = el.pts;
-  if (x2 === undefined) return;
-  ctx.beginPath();
-  ctx.moveTo(x1, y1);
-  ctx.lineTo(x2, y2);
-  ctx.stroke();
-  if (el.t === 'arrow') {
-    const angle = Math.atan2(y2 - y1, x2 - x1);
-    const head = Math.max(10, el.width * 3);
-    ctx.beginPath();
-    ctx.moveTo(x2, y2);
-    ctx.lineTo(x2 - head * Math.cos(angle - Math.PI / 7), y2 - head * Math.sin(angle - Math.PI / 7));
-    ctx.moveTo(x2, y2);
-    ctx.lineTo(x2 - head * Math.cos(angle + Math.PI / 7), y2 - head * Math.sin(angle + Math.PI / 7));
-    ctx.stroke();
-  }
-}
-
-function drawShape(ctx, el) {
-  const [x1, y1, x2, y2] = el.pts;
-  if (x2 === undefined) return;
-  const x = Math.min(x1, x2), y = Math.min(y1, y2), w = Math.abs(x2 - x1), h = Math.abs(y2 - y1);
-  ctx.beginPath();
-  if (el.t === 'rect') ctx.rect(x, y, w, h);
-  else ctx.ellipse(x + w / 2, y + h / 2, w / 2, h / 2, 0, 0, Math.PI * 2);
-  if (el.fill) {
+  drawSelection(ctx) {
+    const { selection, marquee, moving, dx, dy } = this.preview;
+    const unit = 1 / this.viewport.scale;
     ctx.save();
-    ctx.globalAlpha *= 0.25;
-    ctx.fill();
+    ctx.lineWidth = 1.5 * unit;
+    ctx.strokeStyle = '#2f6fed';
+    ctx.setLineDash([6 * unit, 4 * unit]);
+    for (const id of selection) {
+      const el = this.model.element(id);
+      if (!el || el.deleted !== null) continue;
+      const box = bounds(el);
+      const offsetX = moving.has(id) ? dx : 0, offsetY = moving.has(id) ? dy : 0;
+      ctx.strokeRect(box.minX - 4 * unit + offsetX, box.minY - 4 * unit + offsetY, box.maxX - box.minX + 8 * unit, box.maxY - box.minY + 8 * unit);
+    }
+    if (marquee) {
+      ctx.fillStyle = 'rgba(47, 111, 237, 0.08)';
+      const x = Math.min(marquee.x1, marquee.x2), y = Math.min(marquee.y1, marquee.y2);
+      const w = Math.abs(marquee.x2 - marquee.x1), h = Math.abs(marquee.y2 - marquee.y1);
+      ctx.fillRect(x, y, w, h);
+      ctx.strokeRect(x, y, w, h);
+    }
     ctx.restore();
   }
-  ctx.stroke();
-}
 
-function drawText(ctx, el) {
-  const [x, y] = el.pts;
-  if (y === undefined || !el.text) return;
-  const size = el.size ?? 24;
-  ctx.font = `${size}px system-ui, sans-serif`;
-  ctx.textBaseline = 'top';
-  el.text.split('\n').forEach((line, i) => ctx.fillText(line, x, y + i * size * 1.25));
+  /** Percentiles of recent frame render times (ms), for the browser benchmark. */
+  frameStats() {
+    const sorted = [...this.frameTimes].sort((a, b) => a - b);
+    const at = q => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : 0;
+    return { frames: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? 0 };
+  }
 }

@@ -1,49 +1,70 @@
-// Drawing tools: they turn pointer input (mouse, touch, pen) into operations on the board.
+// The drawing tools. Each turns pointer input (mouse, pen or touch, in board coordinates) into
+// operations on the board, shows its result at once, and records what it did for undo.
+//
+// Every tool receives the board page's `app`: { model, connection, viewport, renderer, history, style,
+// nextElementId(), textEditor, selection }.
 
-const BATCH_INTERVAL_MS = 30;   // points are sent in small batches while a stroke is drawn
+import { bounds, contains, hits, topmostAt } from './geometry.js';
+
+const BATCH_INTERVAL_MS = 30;     // pen points travel in small batches while a stroke is drawn
+const SHAPE_INTERVAL_MS = 40;     // shapes being dragged are shown to the others this often
 const MAX_BATCH_POINTS = 200;
+const MAX_IDS = 1000;
 
-function round(value) {
-  return Math.round(value * 100) / 100;
+const round = value => Math.round(value * 100) / 100;
+
+function pressureOf(event) {
+  // Mice report 0.5 while a button is down; pens (and some touch screens) report real pressure.
+  const p = event.pressure;
+  return p > 0 && p <= 1 ? round(p) : 0.5;
 }
 
-/** Freehand pen: the stroke renders locally at once and streams to others while it is drawn. */
-export class PenTool {
-  constructor({ renderer, connection, style, nextElementId }) {
-    this.renderer = renderer;
-    this.connection = connection;
-    this.style = style;
-    this.nextElementId = nextElementId;
+function chunks(ids) {
+  const result = [];
+  for (let i = 0; i < ids.length; i += MAX_IDS) result.push(ids.slice(i, i + MAX_IDS));
+  return result;
+}
+
+/** Pen and highlighter: smoothed freehand strokes that stream to others while they are drawn. */
+export class FreehandTool {
+  constructor(app, type) {
+    this.app = app;
+    this.type = type;
     this.active = null;
   }
 
-  down(event) {
-    const { x, y } = this.renderer.toBoard(event.clientX, event.clientY);
-    const id = this.nextElementId();
-    this.active = { id, pointerId: event.pointerId, batch: [], timer: 0 };
-    this.connection.send({
+  down(event, p) {
+    const { style } = this.app;
+    const id = this.app.nextElementId();
+    const width = this.type === 'highlighter' ? Math.min(200, style.width * 4) : style.width;
+    this.active = { id, batch: [], timer: 0 };
+    this.app.connection.send({
       k: 'add',
-      el: { id, t: 'pen', color: this.style.color, width: this.style.width, opacity: 1, pts: [round(x), round(y), pressureOf(event)] },
+      el: { id, t: this.type, color: style.color, width, opacity: style.opacity, pts: [round(p.x), round(p.y), pressureOf(event)] },
     });
   }
 
   move(event) {
-    if (!this.active || event.pointerId !== this.active.pointerId) return;
-    const events = typeof event.getCoalescedEvents === 'function' ? event.getCoalescedEvents() : [event];
-    for (const e of events.length ? events : [event]) {
-      const { x, y } = this.renderer.toBoard(e.clientX, e.clientY);
-      this.active.batch.push(round(x), round(y), pressureOf(e));
+    if (!this.active) return;
+    const events = typeof event.getCoalescedEvents === 'function' && event.getCoalescedEvents().length ? event.getCoalescedEvents() : [event];
+    for (const e of events) {
+      const p = this.app.viewport.toBoard(e.clientX, e.clientY);
+      this.active.batch.push(round(p.x), round(p.y), pressureOf(e));
     }
     if (this.active.batch.length >= MAX_BATCH_POINTS * 3) this.flush();
     else if (!this.active.timer) this.active.timer = setTimeout(() => this.flush(), BATCH_INTERVAL_MS);
   }
 
-  up(event) {
-    if (!this.active || event.pointerId !== this.active.pointerId) return;
+  up() {
+    if (!this.active) return;
     this.flush();
-    this.connection.send({ k: 'end', id: this.active.id });
+    const { id } = this.active;
     this.active = null;
+    this.app.connection.send({ k: 'end', id });
+    this.app.history.added([id]);
   }
+
+  cancel() { this.up(); }
 
   flush() {
     const active = this.active;
@@ -51,27 +72,357 @@ export class PenTool {
     clearTimeout(active.timer);
     active.timer = 0;
     if (active.batch.length === 0) return;
-    this.connection.send({ k: 'points', id: active.id, pts: active.batch });
+    this.app.connection.send({ k: 'points', id: active.id, pts: active.batch });
     active.batch = [];
   }
 }
 
-function pressureOf(event) {
-  // Mice report 0.5 while a button is down; pens and some touch screens report real pressure.
-  const p = event.pressure;
-  return p > 0 ? round(p) : 0.5;
+/** Line, arrow, rectangle, ellipse: dragged from one corner to the other; Shift keeps 45° or a square. */
+export class ShapeTool {
+  constructor(app, type) {
+    this.app = app;
+    this.type = type;
+    this.active = null;
+  }
+
+  down(event, p) {
+    const { style } = this.app;
+    const id = this.app.nextElementId();
+    const x = round(p.x), y = round(p.y);
+    const el = { id, t: this.type, color: style.color, width: style.width, opacity: style.opacity, pts: [x, y, x, y] };
+    if (this.type === 'rect' || this.type === 'ellipse') el.fill = style.fill;
+    this.active = { id, x, y, pts: [x, y, x, y], timer: 0, sent: 0 };
+    this.app.connection.send({ k: 'add', el });
+  }
+
+  move(event, p) {
+    const active = this.active;
+    if (!active) return;
+    let x = round(p.x), y = round(p.y);
+    if (event.shiftKey) ({ x, y } = this.constrain(active.x, active.y, x, y));
+    active.pts = [active.x, active.y, x, y];
+    const wait = SHAPE_INTERVAL_MS - (performance.now() - active.sent);
+    if (wait <= 0) this.sendShape();
+    else if (!active.timer) active.timer = setTimeout(() => this.sendShape(), wait);
+  }
+
+  constrain(x0, y0, x, y) {
+    const dx = x - x0, dy = y - y0;
+    if (this.type === 'line' || this.type === 'arrow') {
+      const angle = Math.round(Math.atan2(dy, dx) / (Math.PI / 4)) * (Math.PI / 4);
+      const length = Math.hypot(dx, dy);
+      return { x: round(x0 + length * Math.cos(angle)), y: round(y0 + length * Math.sin(angle)) };
+    }
+    const side = Math.max(Math.abs(dx), Math.abs(dy));
+    return { x: x0 + Math.sign(dx || 1) * side, y: y0 + Math.sign(dy || 1) * side };
+  }
+
+  sendShape() {
+    const active = this.active;
+    if (!active) return;
+    clearTimeout(active.timer);
+    active.timer = 0;
+    active.sent = performance.now();
+    this.app.connection.send({ k: 'update', id: active.id, set: { pts: active.pts } });
+  }
+
+  up() {
+    const active = this.active;
+    if (!active) return;
+    clearTimeout(active.timer);
+    this.active = null;
+    const [x1, y1, x2, y2] = active.pts;
+    this.app.connection.send({ k: 'end', id: active.id, pts: active.pts });
+    if (Math.hypot(x2 - x1, y2 - y1) * this.app.viewport.scale < 3) {
+      // A click without a drag makes nothing.
+      this.app.connection.send({ k: 'delete', ids: [active.id] });
+      return;
+    }
+    this.app.history.added([active.id]);
+  }
+
+  cancel() { this.up(); }
 }
 
-/** Routes pointer events on the canvas to the current tool. */
-export function attachPointerInput(canvas, getTool) {
+/** Text: click to type (a new text, or an existing one to edit it). */
+export class TextTool {
+  constructor(app) {
+    this.app = app;
+  }
+
+  down(event, p) {
+    const tolerance = 4 / this.app.viewport.scale;
+    const existing = topmostAt(Array.from(this.app.model.visibleElements()).filter(el => el.t === 'text'), p.x, p.y, tolerance);
+    if (existing) this.app.textEditor.edit(existing);
+    else this.app.textEditor.create(round(p.x), round(p.y));
+  }
+
+  move() {}
+  up() {}
+  cancel() {}
+}
+
+/** Eraser: removes whole elements it touches, in one operation (and one undo step) per gesture. */
+export class EraserTool {
+  constructor(app) {
+    this.app = app;
+    this.erasing = null;
+  }
+
+  down(event, p) {
+    this.erasing = [];
+    this.app.renderer.preview.hidden.clear();
+    this.touch(p);
+  }
+
+  move(event, p) {
+    if (!this.erasing) return;
+    const events = typeof event.getCoalescedEvents === 'function' && event.getCoalescedEvents().length ? event.getCoalescedEvents() : [event];
+    for (const e of events) this.touch(this.app.viewport.toBoard(e.clientX, e.clientY));
+  }
+
+  touch(p) {
+    const tolerance = 6 / this.app.viewport.scale;
+    const hidden = this.app.renderer.preview.hidden;
+    for (const el of this.app.model.visibleElements()) {
+      if (!hidden.has(el.id) && hits(el, p.x, p.y, tolerance)) {
+        hidden.add(el.id);
+        this.erasing.push(el.id);
+      }
+    }
+    this.app.renderer.requestRender();
+  }
+
+  up() {
+    const ids = this.erasing;
+    this.erasing = null;
+    this.app.renderer.preview.hidden.clear();
+    if (!ids?.length) {
+      this.app.renderer.requestRender();
+      return;
+    }
+    const ns = chunks(ids).map(chunk => this.app.connection.send({ k: 'delete', ids: chunk }));
+    this.app.history.deleted(ids, ns);
+  }
+
+  cancel() { this.up(); }
+}
+
+/** Select: click or drag a marquee to select; drag to move; Delete removes; style changes apply to the selection. */
+export class SelectTool {
+  constructor(app) {
+    this.app = app;
+    this.drag = null;
+  }
+
+  get selection() { return this.app.renderer.preview.selection; }
+
+  down(event, p) {
+    const tolerance = 5 / this.app.viewport.scale;
+    const visible = Array.from(this.app.model.visibleElements());
+    const hit = topmostAt(visible, p.x, p.y, tolerance);
+    if (hit) {
+      if (event.shiftKey) {
+        if (this.selection.has(hit.id)) this.selection.delete(hit.id);
+        else this.selection.add(hit.id);
+      } else if (!this.selection.has(hit.id)) {
+        this.selection.clear();
+        this.selection.add(hit.id);
+      }
+      this.drag = { kind: 'move', x: p.x, y: p.y };
+    } else {
+      if (!event.shiftKey) this.selection.clear();
+      this.drag = { kind: 'marquee', x: p.x, y: p.y, base: new Set(this.selection) };
+    }
+    this.app.selectionChanged();
+  }
+
+  move(event, p) {
+    const drag = this.drag;
+    if (!drag) return;
+    const preview = this.app.renderer.preview;
+    if (drag.kind === 'move') {
+      preview.moving = new Set(this.selection);
+      preview.dx = round(p.x - drag.x);
+      preview.dy = round(p.y - drag.y);
+    } else {
+      preview.marquee = { x1: drag.x, y1: drag.y, x2: p.x, y2: p.y };
+      const box = { minX: Math.min(drag.x, p.x), minY: Math.min(drag.y, p.y), maxX: Math.max(drag.x, p.x), maxY: Math.max(drag.y, p.y) };
+      this.selection.clear();
+      for (const id of drag.base) this.selection.add(id);
+      for (const el of this.app.model.visibleElements()) {
+        if (contains(box, bounds(el))) this.selection.add(el.id);
+      }
+      this.app.selectionChanged();
+    }
+    this.app.renderer.requestRender();
+  }
+
+  up() {
+    const drag = this.drag;
+    this.drag = null;
+    if (!drag) return;
+    const preview = this.app.renderer.preview;
+    if (drag.kind === 'move' && (preview.dx !== 0 || preview.dy !== 0)) {
+      const ids = [...preview.moving];
+      for (const chunk of chunks(ids)) this.app.connection.send({ k: 'update', ids: chunk, dx: preview.dx, dy: preview.dy });
+      this.app.history.moved(ids, preview.dx, preview.dy);
+    }
+    preview.moving = new Set();
+    preview.dx = preview.dy = 0;
+    preview.marquee = null;
+    this.app.renderer.requestRender();
+  }
+
+  cancel() { this.up(); }
+
+  /** Double-click on a text element edits it. */
+  doubleClick(p) {
+    const el = topmostAt(Array.from(this.app.model.visibleElements()), p.x, p.y, 5 / this.app.viewport.scale);
+    if (el?.t === 'text') this.app.textEditor.edit(el);
+  }
+}
+
+/** Hand: drag to pan. (Space-drag, the middle button and two fingers pan with any tool.) */
+export class HandTool {
+  constructor(app) {
+    this.app = app;
+    this.last = null;
+  }
+
+  down(event) { this.last = { x: event.clientX, y: event.clientY }; }
+
+  move(event) {
+    if (!this.last) return;
+    this.app.viewport.panBy(event.clientX - this.last.x, event.clientY - this.last.y);
+    this.last = { x: event.clientX, y: event.clientY };
+  }
+
+  up() { this.last = null; }
+
+  cancel() { this.up(); }
+}
+
+/**
+ * Routes pointer input on the canvas to the current tool, and handles what every tool shares: panning
+ * with space, the middle button or two fingers; pinch and wheel zoom; palm rejection (touches are ignored
+ * while a pen is in use); and a short wait before a touch starts drawing, so that a second finger can
+ * turn it into a pan or pinch.
+ */
+export function attachInput(canvas, app) {
+  const touches = new Map();
+  let pan = null;            // { pointerId, x, y } while panning with space or the middle button
+  let gesture = null;        // { distance, x, y } while two fingers pinch or pan
+  let pendingTouch = null;   // a first touch that may still become a gesture
+  let drawing = null;        // pointerId of the pointer the tool follows
+  let lastPenAt = -Infinity;
+
+  const tool = () => app.tool();
+  const boardPoint = event => app.viewport.toBoard(event.clientX, event.clientY);
+
+  const startTool = event => {
+    drawing = event.pointerId;
+    tool()?.down(event, boardPoint(event));
+  };
+
   canvas.addEventListener('pointerdown', event => {
-    if (event.button !== 0 && event.pointerType === 'mouse') return;
-    canvas.setPointerCapture(event.pointerId);
+    try {
+      canvas.setPointerCapture(event.pointerId);
+    } catch {
+      // A pointer the browser no longer tracks: nothing to capture.
+    }
     event.preventDefault();
-    getTool()?.down(event);
+    if (event.pointerType === 'pen') lastPenAt = performance.now();
+
+    if (event.pointerType === 'touch') {
+      touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (touches.size === 2) {
+        // Two fingers: pan and pinch. A stroke the first finger began ends here.
+        if (pendingTouch) pendingTouch = null;
+        if (drawing !== null) {
+          tool()?.up(event, boardPoint(event));
+          drawing = null;
+        }
+        const [a, b] = [...touches.values()];
+        gesture = { distance: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+        return;
+      }
+      if (touches.size > 2 || performance.now() - lastPenAt < 3000) return; // a palm while writing with a pen
+      pendingTouch = { event, at: performance.now() };
+      return;
+    }
+
+    if (event.button === 1 || (event.button === 0 && app.spaceHeld)) {
+      pan = { pointerId: event.pointerId, x: event.clientX, y: event.clientY };
+      return;
+    }
+    if (event.button !== 0) return;
+    startTool(event);
   });
-  canvas.addEventListener('pointermove', event => getTool()?.move(event));
-  const end = event => getTool()?.up(event);
+
+  canvas.addEventListener('pointermove', event => {
+    app.pointerMoved(event);
+    if (event.pointerType === 'touch' && touches.has(event.pointerId)) {
+      touches.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (gesture && touches.size >= 2) {
+        const [a, b] = [...touches.values()];
+        const distance = Math.hypot(a.x - b.x, a.y - b.y);
+        const x = (a.x + b.x) / 2, y = (a.y + b.y) / 2;
+        app.viewport.panBy(x - gesture.x, y - gesture.y);
+        if (gesture.distance > 0) app.viewport.zoomAt(distance / gesture.distance, x, y);
+        gesture = { distance, x, y };
+        return;
+      }
+      if (pendingTouch && pendingTouch.event.pointerId === event.pointerId) {
+        const moved = Math.hypot(event.clientX - pendingTouch.event.clientX, event.clientY - pendingTouch.event.clientY);
+        if (moved > 4 || performance.now() - pendingTouch.at > 80) {
+          const first = pendingTouch.event;
+          pendingTouch = null;
+          startTool(first);
+        } else {
+          return;
+        }
+      }
+    }
+    if (pan && pan.pointerId === event.pointerId) {
+      app.viewport.panBy(event.clientX - pan.x, event.clientY - pan.y);
+      pan = { pointerId: event.pointerId, x: event.clientX, y: event.clientY };
+      return;
+    }
+    if (drawing === event.pointerId) tool()?.move(event, boardPoint(event));
+  });
+
+  const end = event => {
+    if (event.pointerType === 'touch') {
+      touches.delete(event.pointerId);
+      if (touches.size < 2) gesture = null;
+      if (pendingTouch && pendingTouch.event.pointerId === event.pointerId) {
+        // A tap: the tool gets it whole (a click of the text or select tool, a dot of the pen).
+        const first = pendingTouch.event;
+        pendingTouch = null;
+        startTool(first);
+      }
+    }
+    if (pan && pan.pointerId === event.pointerId) {
+      pan = null;
+      return;
+    }
+    if (drawing === event.pointerId) {
+      drawing = null;
+      tool()?.up(event, boardPoint(event));
+    }
+  };
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
+  canvas.addEventListener('pointerleave', event => app.pointerLeft(event));
+  canvas.addEventListener('dblclick', event => tool()?.doubleClick?.(boardPoint(event)));
+  canvas.addEventListener('contextmenu', event => event.preventDefault());
+  canvas.addEventListener('wheel', event => {
+    event.preventDefault();
+    if (event.shiftKey && !event.ctrlKey) {
+      app.viewport.panBy(-event.deltaY, 0);
+      return;
+    }
+    app.viewport.zoomAt(Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.0015)), event.clientX, event.clientY);
+  }, { passive: false });
 }

@@ -1,0 +1,422 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace SharedCanvas.BrowserTests;
+
+/// <summary>Two people on one board in Chromium: every tool, as the other person sees it (model and pixels).</summary>
+public sealed class WhiteboardTests(BrowserStackFixture stack) : IClassFixture<BrowserStackFixture>
+{
+    /// <summary>Ada (owner) and Ben (editor) on a new board, both live.</summary>
+    private async Task<(BoardPage Ada, BoardPage Ben, string BoardUrl)> TwoPeopleAsync(string benRole = "editor")
+    {
+        var ada = new BoardPage(await stack.NewPersonAsync());
+        var ben = new BoardPage(await stack.NewPersonAsync());
+        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
+        await ben.RegisterAsync(Names.NewUserName(), Names.Password);
+        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
+        await ben.JoinAsync(await ada.CreateShareLinkAsync(boardUrl, benRole));
+        await ada.WaitUntilLiveAsync();
+        await ben.WaitUntilLiveAsync();
+        return (ada, ben, boardUrl);
+    }
+
+    private static JsonElement Last(JsonElement elements) => elements[elements.GetArrayLength() - 1];
+
+    [Fact]
+    public async Task EveryToolProducesTheElementTheOtherPersonSees()
+    {
+        var (ada, ben, _) = await TwoPeopleAsync();
+        var count = 0;
+
+        async Task<JsonElement> DrawnAsync(string type)
+        {
+            count++;
+            await ben.WaitForSettledAsync(count);
+            await ada.WaitForSettledAsync(count);
+            var element = Last(await ben.PlainElementsAsync());
+            Assert.Equal(type, element.GetProperty("t").GetString());
+            Assert.Equal(Last(await ada.PlainElementsAsync()).GetRawText(), element.GetRawText());
+            return element;
+        }
+
+        // Pen, with the mouse, in a chosen colour and width.
+        await ada.ChooseToolAsync("Pen");
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Colour #1971c2" }).ClickAsync();
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Thick", Exact = true }).ClickAsync();
+        await ada.DrawAsync((230, 120), (310, 170), (390, 130));
+        var pen = await DrawnAsync("pen");
+        Assert.Equal("#1971c2", pen.GetProperty("color").GetString());
+        Assert.Equal(8, pen.GetProperty("width").GetDouble());
+        Assert.True(await ben.InkAtBoardAsync(310, 170) > 0);
+        await ada.ScreenshotAsync("tool-pen");
+
+        // Pen with a pen: its pressure travels with the points.
+        await ada.DrawWithPenAsync((230, 220, 0.2), (270, 230, 0.5), (310, 240, 0.9), (350, 250, 1));
+        var pressured = await DrawnAsync("pen");
+        var pressures = pressured.GetProperty("pts").EnumerateArray().Where((_, i) => i % 3 == 2).Select(p => p.GetDouble()).ToList();
+        Assert.Contains(0.2, pressures);
+        Assert.Contains(0.9, pressures);
+
+        // Highlighter: translucent and wide.
+        await ada.ChooseToolAsync("Highlighter");
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Colour #fab005" }).ClickAsync();
+        await ada.DrawAsync((230, 300), (410, 300));
+        var highlighter = await DrawnAsync("highlighter");
+        Assert.True(highlighter.GetProperty("width").GetDouble() > 8);
+        Assert.True(await ben.InkAtBoardAsync(320, 300) > 0);
+        await ada.ScreenshotAsync("tool-highlighter");
+
+        // Line, arrow, rectangle (filled), ellipse: from corner to corner.
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Colour #1e1e1e" }).ClickAsync();
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Medium", Exact = true }).ClickAsync();
+        foreach (var (tool, type, from, to) in new[]
+        {
+            ("Line", "line", (470.0, 120.0), (610.0, 180.0)),
+            ("Arrow", "arrow", (470.0, 220.0), (610.0, 280.0)),
+            ("Rectangle", "rect", (650.0, 120.0), (790.0, 200.0)),
+            ("Ellipse", "ellipse", (650.0, 230.0), (790.0, 310.0)),
+        })
+        {
+            await ada.ChooseToolAsync(tool);
+            if (type == "rect")
+            {
+                await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Fill shapes" }).ClickAsync();
+            }
+
+            await ada.DrawAsync(from, to);
+            var shape = await DrawnAsync(type);
+            var pts = shape.GetProperty("pts").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+            Assert.Equal([from.Item1, from.Item2, to.Item1, to.Item2], pts);
+            // Lines end at their second corner; an ellipse touches its box at the middle of its sides.
+            var (checkX, checkY) = type == "ellipse" ? (to.Item1, (from.Item2 + to.Item2) / 2) : to;
+            Assert.True(await ben.InkAtBoardAsync(checkX, checkY) > 0, $"no {type} ink on its outline");
+            if (type == "rect")
+            {
+                Assert.True(shape.GetProperty("fill").GetBoolean());
+                Assert.True(await ben.InkAtBoardAsync(720, 160, 2) > 0, "the filled rectangle is empty inside");
+                await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Fill shapes" }).ClickAsync();
+            }
+
+            await ada.ScreenshotAsync($"tool-{type}");
+        }
+
+        // Text: click, type, press Escape.
+        await ada.ChooseToolAsync("Text");
+        await ada.Canvas.ClickAsync(new() { Position = new() { X = 850, Y = 130 } });
+        await ada.Page.Keyboard.TypeAsync("Hello, board");
+        await ada.Page.Keyboard.PressAsync("Escape");
+        var text = await DrawnAsync("text");
+        Assert.Equal("Hello, board", text.GetProperty("text").GetString());
+        Assert.True(await ben.InkAtBoardAsync(870, 140, 8) > 0);
+        await ada.ScreenshotAsync("tool-text");
+
+        // Text is editable later: click it with the text tool, change it.
+        await ada.Canvas.ClickAsync(new() { Position = new() { X = 855, Y = 138 } });
+        await ada.Page.Keyboard.PressAsync("End");
+        await ada.Page.Keyboard.TypeAsync("!");
+        await ada.Page.Keyboard.PressAsync("Escape");
+        await ben.WaitForAsync("() => window.sharedCanvas.model.plainElements().some(e => e.text === 'Hello, board!')");
+
+        // Select: click the rectangle, drag it 50 to the right; the other person sees it moved.
+        await ada.ChooseToolAsync("Select");
+        await ada.DrawAsync((650, 160), (700, 160));
+        await ben.WaitForAsync("() => window.sharedCanvas.model.plainElements().some(e => e.t === 'rect' && e.pts[0] === 700 && e.pts[2] === 840)");
+        await ada.ScreenshotAsync("tool-select");
+
+        // Delete the selection with the keyboard.
+        await ada.Page.Keyboard.PressAsync("Delete");
+        await ben.WaitForAsync("() => !window.sharedCanvas.model.plainElements().some(e => e.t === 'rect')");
+        count--;
+
+        // Eraser: rub over the first pen stroke; it disappears everywhere.
+        await ada.ChooseToolAsync("Eraser");
+        await ada.DrawAsync((300, 150), (320, 190));
+        await ben.WaitForAsync($"() => window.sharedCanvas.model.plainElements().length === {count - 1}");
+        count--;
+        await ben.WaitForAsync("() => window.sharedCanvas.renderer.frames > 0");
+        Assert.Equal(0, await ben.InkAtBoardAsync(310, 170, 2));
+        await ada.ScreenshotAsync("tool-eraser");
+
+        // Hand: dragging pans Ada's view only; nothing is sent.
+        await ada.ChooseToolAsync("Hand");
+        var before = await ben.PlainElementsAsync();
+        await ada.DrawAsync((750, 500), (650, 450));
+        var view = await ada.Page.EvaluateAsync<JsonElement>("() => ({ x: window.sharedCanvas.viewport.x, y: window.sharedCanvas.viewport.y })");
+        Assert.Equal(100, view.GetProperty("x").GetDouble(), 1);
+        Assert.Equal(50, view.GetProperty("y").GetDouble(), 1);
+        Assert.Equal(before.GetRawText(), (await ben.PlainElementsAsync()).GetRawText());
+
+        Assert.Empty(ada.Errors);
+        Assert.Empty(ben.Errors);
+    }
+}
+
+/// <summary>Collaboration-safe undo and redo, viewers, presence and cursors, export and import, zoom and pan.</summary>
+public sealed class CollaborationTests(BrowserStackFixture stack) : IClassFixture<BrowserStackFixture>
+{
+    private async Task<(BoardPage Ada, BoardPage Ben, string BoardUrl)> TwoPeopleAsync(string benRole = "editor")
+    {
+        var ada = new BoardPage(await stack.NewPersonAsync());
+        var ben = new BoardPage(await stack.NewPersonAsync());
+        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
+        await ben.RegisterAsync(Names.NewUserName(), Names.Password);
+        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
+        await ben.JoinAsync(await ada.CreateShareLinkAsync(boardUrl, benRole));
+        await ada.WaitUntilLiveAsync();
+        await ben.WaitUntilLiveAsync();
+        return (ada, ben, boardUrl);
+    }
+
+    private static async Task<string[]> IdsAsync(BoardPage page) =>
+        [.. (await page.PlainElementsAsync()).EnumerateArray().Select(e => e.GetProperty("id").GetString()!)];
+
+    /// <summary>Waits until both pages hold the same board with no change unsaved; returns it.</summary>
+    private static async Task<string> ConvergedAsync(BoardPage a, BoardPage b)
+    {
+        const string settled = "() => window.sharedCanvas.connection.unsavedCount === 0 && window.sharedCanvas.model.pending.length === 0";
+        await a.WaitForAsync(settled);
+        await b.WaitForAsync(settled);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var (left, right) = ((await a.PlainElementsAsync()).GetRawText(), (await b.PlainElementsAsync()).GetRawText());
+            if (left == right)
+            {
+                return left;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the pages did not converge:\n{left}\n{right}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task UndoAndRedoByTwoPeopleInterleavedConvergeAndNeverRemoveTheOthersWork()
+    {
+        var (ada, ben, _) = await TwoPeopleAsync();
+        await ada.DrawAsync((200, 150), (300, 150));   // a1
+        await ConvergedAsync(ada, ben);
+        await ben.DrawAsync((200, 250), (300, 250));   // b1
+        await ConvergedAsync(ada, ben);
+        await ada.DrawAsync((200, 350), (300, 350));   // a2
+        await ConvergedAsync(ada, ben);
+        await ben.DrawAsync((200, 450), (300, 450));   // b2
+        var all = await IdsAsync(ada);
+        await ConvergedAsync(ada, ben);
+        var (a1, b1, a2, b2) = (all[0], all[1], all[2], all[3]);
+
+        // Ada undoes twice: her own two strokes go, Ben's stay.
+        await ada.Page.Keyboard.PressAsync("Control+z");
+        await ConvergedAsync(ada, ben);
+        Assert.Equal([a1, b1, b2], await IdsAsync(ben));
+        await ada.Page.Keyboard.PressAsync("Control+z");
+        await ConvergedAsync(ada, ben);
+        Assert.Equal([b1, b2], await IdsAsync(ben));
+
+        // Ben undoes once (his b2), Ada redoes once (her a1 comes back), Ben redoes (b2 is back).
+        await ben.Page.Keyboard.PressAsync("Control+z");
+        await ConvergedAsync(ada, ben);
+        Assert.Equal([b1], await IdsAsync(ada));
+        await ada.Page.Keyboard.PressAsync("Control+Shift+z");
+        await ConvergedAsync(ada, ben);
+        Assert.Equal([a1, b1], await IdsAsync(ada));
+        await ben.Page.Keyboard.PressAsync("Control+y");
+        var board = await ConvergedAsync(ada, ben);
+        Assert.Equal([a1, b1, b2], await IdsAsync(ada));
+        Assert.DoesNotContain(a2, board);
+
+        // Ada moves Ben's b1; Ben deletes it; Ada's undo of the move harms nothing.
+        await ada.ChooseToolAsync("Select");
+        await ada.DrawAsync((250, 250), (250, 300));
+        await ConvergedAsync(ada, ben);
+        await ben.ChooseToolAsync("Select");
+        await ben.Canvas.ClickAsync(new() { Position = new() { X = 250, Y = 300 } });
+        await ben.Page.Keyboard.PressAsync("Delete");
+        await ConvergedAsync(ada, ben);
+        await ada.Page.Keyboard.PressAsync("Escape");
+        await ada.Page.Keyboard.PressAsync("Control+z");
+        await ConvergedAsync(ada, ben);
+        Assert.Equal([a1, b2], await IdsAsync(ada));
+
+        // Ben's undo brings b1 back where Ada had moved it, and the undone move is still undone.
+        await ben.Page.Keyboard.PressAsync("Control+z");
+        await ConvergedAsync(ada, ben);
+        var restored = (await ada.PlainElementsAsync()).EnumerateArray().Single(e => e.GetProperty("id").GetString() == b1);
+        Assert.Equal(250, restored.GetProperty("pts")[1].GetDouble(), 0);
+        Assert.Empty(ada.Errors);
+        Assert.Empty(ben.Errors);
+    }
+
+    [Fact]
+    public async Task OnlyTheOwnerClearsTheBoardAndTheClearIsUndoable()
+    {
+        var (ada, ben, _) = await TwoPeopleAsync();
+        await ada.DrawAsync((200, 150), (300, 150));
+        await ben.DrawAsync((200, 250), (300, 250));
+        await ConvergedAsync(ada, ben);
+        Assert.Equal(0, await ben.Page.GetByRole(AriaRole.Button, new() { Name = "Clear board" }).CountAsync());
+
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Clear board" }).ClickAsync();
+        await ConvergedAsync(ada, ben);
+        Assert.Empty(await IdsAsync(ben));
+
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Undo" }).ClickAsync();
+        await ConvergedAsync(ada, ben);
+        Assert.Equal(2, (await IdsAsync(ben)).Length);
+    }
+
+    [Fact]
+    public async Task ViewerHasNoToolsAndAForgedWriteFromTheirSocketIsRefused()
+    {
+        var (ada, ben, _) = await TwoPeopleAsync("viewer");
+        await ada.DrawAsync((200, 150), (300, 150));
+        await ConvergedAsync(ada, ben);
+
+        Assert.Equal(0, await ben.Page.GetByTestId("toolbar").CountAsync());
+        await Assertions.Expect(ben.Page.GetByTestId("view-only")).ToBeVisibleAsync();
+        await ben.DrawAsync((200, 350), (300, 350));
+
+        // A write forged straight into the viewer's socket is refused by the server.
+        var refusal = await ben.Page.EvaluateAsync<string>("""
+            () => new Promise(resolve => {
+              const connection = window.sharedCanvas.connection;
+              connection.addEventListener('servererror', e => resolve(e.detail.code), { once: true });
+              connection.raw({ type: 'op', n: 999999, op: { k: 'add', el: { id: 'forged', t: 'pen', pts: [1, 1, 0.5] } } });
+            })
+            """);
+        Assert.Equal("forbidden", refusal);
+        await Task.Delay(500);
+        Assert.Single(await IdsAsync(ada));
+        Assert.Single(await IdsAsync(ben));
+    }
+
+    [Fact]
+    public async Task PresenceAndCursorsAppearAndDisappear()
+    {
+        var ada = new BoardPage(await stack.NewPersonAsync());
+        var benName = Names.NewUserName();
+        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
+        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
+        var link = await ada.CreateShareLinkAsync(boardUrl, "viewer");
+        await ada.WaitUntilLiveAsync();
+
+        var ben = new BoardPage(await stack.NewPersonAsync());
+        await ben.RegisterAsync(benName, Names.Password);
+        await ben.JoinAsync(link);
+        await ben.WaitUntilLiveAsync();
+        var people = ada.Page.GetByTestId("presence");
+        await Assertions.Expect(people).ToContainTextAsync(benName);
+
+        await ben.Page.Mouse.MoveAsync(400, 300);
+        await ben.Page.Mouse.MoveAsync(420, 320, new() { Steps = 5 });
+        var cursor = ada.Page.Locator(".cursor", new() { HasText = benName });
+        await Assertions.Expect(cursor.Locator("span")).ToBeVisibleAsync();
+        await ada.ScreenshotAsync("presence-and-cursors");
+
+        await ben.Page.Mouse.MoveAsync(600, 10); // onto the page header: the pointer left the canvas
+        await Assertions.Expect(cursor).ToHaveCountAsync(0);
+
+        await ben.Page.CloseAsync();
+        await Assertions.Expect(people).Not.ToContainTextAsync(benName, new() { Timeout = 15_000 });
+    }
+
+    [Fact]
+    public async Task ExportsContainTheDrawingAndJsonRoundTripsIntoANewBoard()
+    {
+        var (ada, _, _) = await TwoPeopleAsync();
+        await ada.DrawAsync((200, 150), (260, 200), (320, 160));
+        await ada.ChooseToolAsync("Rectangle");
+        await ada.DrawAsync((400, 150), (520, 240));
+        await ada.ChooseToolAsync("Text");
+        await ada.Canvas.ClickAsync(new() { Position = new() { X = 600, Y = 160 } });
+        await ada.Page.Keyboard.TypeAsync("Exported <text> & more");
+        await ada.Page.Keyboard.PressAsync("Escape");
+        await ada.WaitForSettledAsync(3);
+
+        // PNG of the whole drawing: real pixels, decoded by the browser.
+        var png = await DownloadAsync(ada, "PNG of the whole drawing");
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
+        var inked = await ada.Page.EvaluateAsync<int>("""
+            async base64 => {
+              const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
+              const bitmap = await createImageBitmap(blob);
+              const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+              const ctx = canvas.getContext('2d');
+              ctx.drawImage(bitmap, 0, 0);
+              const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+              let ink = 0;
+              for (let i = 0; i < data.length; i += 4) if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
+              return ink;
+            }
+            """, Convert.ToBase64String(png));
+        Assert.True(inked > 500, $"the PNG has only {inked} inked pixels");
+        Assert.True((await DownloadAsync(ada, "PNG of this view")).Length > 1000);
+
+        // SVG: the same drawing as vector elements.
+        var svg = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(await DownloadAsync(ada, "SVG")));
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        Assert.Single(svg.Descendants(ns + "path"), p => (string?)p.Attribute("data-type") == "pen");
+        Assert.Single(svg.Descendants(ns + "rect"), r => (string?)r.Attribute("data-type") == "rect");
+        Assert.Equal("Exported <text> & more", svg.Descendants(ns + "text").Single().Value);
+
+        // JSON: imported into a new board through "My boards", it gives the same elements.
+        var json = await DownloadAsync(ada, "JSON (to import elsewhere)");
+        var file = Path.Combine(stack.DataDirectory, "exported.json");
+        await File.WriteAllBytesAsync(file, json);
+        await ada.Page.GotoAsync("/boards");
+        await ada.Page.GetByLabel("Import a board from a JSON file").SetInputFilesAsync(file);
+        await ada.Page.WaitForURLAsync("**/boards/*");
+        await ada.WaitUntilLiveAsync();
+        await ada.WaitForSettledAsync(3);
+        var reimported = await DownloadAsync(ada, "JSON (to import elsewhere)");
+        Assert.Equal(ElementsOf(json), ElementsOf(reimported));
+    }
+
+    private static string ElementsOf(byte[] export) =>
+        JsonDocument.Parse(export).RootElement.GetProperty("elements").GetRawText();
+
+    private static async Task<byte[]> DownloadAsync(BoardPage page, string item)
+    {
+        await page.Page.GetByLabel("Export").ClickAsync();
+        var download = await page.Page.RunAndWaitForDownloadAsync(() => page.Page.GetByRole(AriaRole.Button, new() { Name = item }).ClickAsync());
+        return await File.ReadAllBytesAsync((await download.PathAsync())!);
+    }
+
+    [Fact]
+    public async Task ZoomAndPanKeepStrokesAlignedBetweenPagesAtDifferentZoomLevels()
+    {
+        var (ada, ben, _) = await TwoPeopleAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Zoom in" }).ClickAsync();
+        }
+
+        await ada.ChooseToolAsync("Hand");
+        await ada.DrawAsync((700, 500), (600, 420));
+        for (var i = 0; i < 2; i++)
+        {
+            await ben.Page.GetByRole(AriaRole.Button, new() { Name = "Zoom out" }).ClickAsync();
+        }
+
+        await ada.ChooseToolAsync("Pen");
+        await ada.DrawAsync((300, 300), (400, 350), (500, 300));
+        await ben.WaitForSettledAsync(1);
+        var element = (await ben.PlainElementsAsync())[0];
+        var pts = element.GetProperty("pts").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+
+        // Ada's first screen point, in board coordinates, is the stroke's first point for Ben too.
+        var first = await ada.Page.EvaluateAsync<JsonElement>("""
+            () => { const r = document.getElementById('canvas').getBoundingClientRect(); return window.sharedCanvas.viewport.toBoard(r.left + 300, r.top + 300); }
+            """);
+        Assert.Equal(first.GetProperty("x").GetDouble(), pts[0], 1);
+        Assert.Equal(first.GetProperty("y").GetDouble(), pts[1], 1);
+        var scales = (await ada.Page.EvaluateAsync<double>("() => window.sharedCanvas.viewport.scale"), await ben.Page.EvaluateAsync<double>("() => window.sharedCanvas.viewport.scale"));
+        Assert.True(scales.Item1 > 1.9 && scales.Item2 < 0.7, $"zoom levels {scales}");
+
+        // And both canvases show ink where that board point lands on each screen.
+        var middle = pts.Length / 6 * 3;
+        Assert.True(await ada.InkAtBoardAsync(pts[middle], pts[middle + 1]) > 0);
+        Assert.True(await ben.InkAtBoardAsync(pts[middle], pts[middle + 1]) > 0);
+        await ben.ScreenshotAsync("zoomed-out");
+    }
+}
