@@ -8,7 +8,8 @@ scripts/prerequisites.sh test || exit 1
 dotnet build SharedCanvas.sln -nologo -v quiet -clp:ErrorsOnly || exit 1
 
 rm -rf TestResults
-dotnet test SharedCanvas.sln --no-build --nologo \
+# One test project at a time (-m:1): each starts whole stacks, and a 2-core machine runs one well.
+dotnet test SharedCanvas.sln --no-build --nologo -m:1 \
   --logger "trx" --logger "console;verbosity=normal" --results-directory TestResults
 status=$?
 

@@ -7,10 +7,16 @@ var realtimeReplicas = builder.Configuration.GetValue("SharedCanvas:RealtimeRepl
 
 var redis = builder.AddBoardRedis("redis", dataDirectory);
 
+// Encrypts the site's Data Protection keys (and through them its token-signing keys) at rest. Generated
+// once and kept in the AppHost's user secrets, apart from the data directory it protects.
+var keyEncryptionKey = builder.AddParameter("data-protection-kek",
+    new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
 var web = builder.AddProject<Projects.SharedCanvas_Web>("web")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithReference(redis).WaitFor(redis)
+    .WithEnvironment("DataProtection__KeyEncryptionKey", keyEncryptionKey)
     .WithEnvironment("ConnectionStrings__web-db", DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "web.db"));
 
 var realtime = builder.AddProject<Projects.SharedCanvas_Realtime>("realtime")

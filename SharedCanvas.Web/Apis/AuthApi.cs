@@ -7,24 +7,31 @@ namespace SharedCanvas.Web.Apis;
 
 public sealed record TokenRequest(string? UserName, string? Password);
 
-public sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
+public sealed record RefreshRequest(string? RefreshToken);
+
+public sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt, string RefreshToken, DateTimeOffset RefreshExpiresAt);
 
 /// <summary>Tokens for clients that do not use cookies (the seed's motivation).</summary>
 internal static class AuthApi
 {
+    public const string TokenRateLimit = "token";
+
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/auth").WithTags("Auth");
-        group.MapPost("/token", IssueTokenAsync).AllowAnonymous();
+        var group = app.MapGroup("/api/auth").WithTags("Auth").AllowAnonymous().RequireRateLimiting(TokenRateLimit);
+        group.MapPost("/token", IssueTokenAsync);
+        group.MapPost("/refresh", RefreshAsync);
+        group.MapPost("/logout", LogoutAsync);
         return app;
     }
 
     /// <summary>
-    /// Exchanges a user name and password for an access token to the site's API. Wrong credentials, an
-    /// unknown user and a locked-out account all get the same 401, after the same amount of work.
+    /// Exchanges a user name and password for an access token to the site's API and a refresh token.
+    /// Wrong credentials, an unknown user and a locked-out account all get the same 401, after the same work.
     /// </summary>
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueTokenAsync(
-        TokenRequest request, UserManager<AppUser> users, SignInManager<AppUser> signIn, TokenIssuer issuer)
+        TokenRequest request, UserManager<AppUser> users, SignInManager<AppUser> signIn, TokenIssuer issuer,
+        RefreshTokenService refreshTokens, CancellationToken cancellationToken)
     {
         var user = string.IsNullOrEmpty(request.UserName) ? null : await users.FindByNameAsync(request.UserName);
         if (user is null)
@@ -40,8 +47,29 @@ internal static class AuthApi
             return InvalidCredentials();
         }
 
-        var token = issuer.IssueApiToken(user);
-        return TypedResults.Ok(new TokenResponse(token.AccessToken, token.ExpiresAt));
+        var access = issuer.IssueApiToken(user);
+        var refresh = await refreshTokens.IssueAsync(user, cancellationToken);
+        return TypedResults.Ok(new TokenResponse(access.AccessToken, access.ExpiresAt, refresh.Token, refresh.ExpiresAt));
+    }
+
+    /// <summary>A new access token and a new refresh token for a refresh token, which stops working.</summary>
+    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
+        RefreshRequest request, TokenIssuer issuer, RefreshTokenService refreshTokens, CancellationToken cancellationToken)
+    {
+        if (await refreshTokens.RedeemAsync(request.RefreshToken, cancellationToken) is not ({ } user, { } next))
+        {
+            return TypedResults.Problem(title: "The refresh token is not valid.", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var access = issuer.IssueApiToken(user);
+        return TypedResults.Ok(new TokenResponse(access.AccessToken, access.ExpiresAt, next.Token, next.ExpiresAt));
+    }
+
+    /// <summary>Signs a cookie-less client out: its refresh tokens stop working.</summary>
+    public static async Task<NoContent> LogoutAsync(RefreshRequest request, RefreshTokenService refreshTokens, CancellationToken cancellationToken)
+    {
+        await refreshTokens.RevokeAsync(request.RefreshToken, cancellationToken);
+        return TypedResults.NoContent();
     }
 
     private static ProblemHttpResult InvalidCredentials() =>

@@ -43,7 +43,7 @@ internal static class BoardsApi
         boards.MapPost("/", CreateAsync);
         boards.MapPatch("/{id}", RenameAsync);
         boards.MapDelete("/{id}", DeleteAsync);
-        boards.MapPost("/{id}/realtime-token", IssueRealtimeTokenAsync);
+        boards.MapPost("/{id}/realtime-token", IssueRealtimeTokenAsync).RequireRateLimiting(SiteProtectionExtensions.RealtimeTokenPolicy);
         boards.MapGet("/{id}/links", ListLinksAsync);
         boards.MapPost("/{id}/links", CreateLinkAsync);
         boards.MapDelete("/{id}/links/{linkId}", RevokeLinkAsync);
@@ -109,13 +109,19 @@ internal static class BoardsApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>A short-lived token for one board on the realtime service, with the user's role, and the WebSocket URL to open.</summary>
+    /// <summary>
+    /// A short-lived token for one board on the realtime service, with the user's role, and the WebSocket
+    /// URL to open. A sign-in cookie must still carry the user's current security stamp (so after a password
+    /// change or "sign out everywhere" no other browser gets a token), and a locked or deleted account gets none.
+    /// </summary>
     public static async Task<Results<Ok<RealtimeTokenResponse>, NotFound, UnauthorizedHttpResult>> IssueRealtimeTokenAsync(
-        string id, ClaimsPrincipal principal, BoardService boards, UserManager<AppUser> users, TokenIssuer issuer,
-        IOptions<RealtimeLinkOptions> realtime, CancellationToken cancellationToken)
+        string id, ClaimsPrincipal principal, BoardService boards, UserManager<AppUser> users, SignInManager<AppUser> signIn,
+        TokenIssuer issuer, IOptions<RealtimeLinkOptions> realtime, CancellationToken cancellationToken)
     {
-        var user = await users.FindByIdAsync(principal.UserId()!);
-        if (user is null)
+        var user = principal.Identity?.AuthenticationType == "Bearer"
+            ? await users.FindByIdAsync(principal.UserId()!)
+            : await signIn.ValidateSecurityStampAsync(principal);
+        if (user is null || await users.IsLockedOutAsync(user))
         {
             return TypedResults.Unauthorized();
         }

@@ -7,6 +7,7 @@ namespace SharedCanvas.Web.Apis;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(TokenRequest))]
 [JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(RefreshRequest))]
 [JsonSerializable(typeof(CreateBoardRequest))]
 [JsonSerializable(typeof(BoardResponse))]
 [JsonSerializable(typeof(BoardResponse[]))]

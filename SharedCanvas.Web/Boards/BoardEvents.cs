@@ -4,9 +4,10 @@ using StackExchange.Redis;
 namespace SharedCanvas.Web.Boards;
 
 /// <summary>
-/// Announces changes to boards that open sockets must react to, on the Redis channel <c>sc:events</c>
-/// that every realtime replica listens to: a board deleted (its sockets close with 4404 and its data
-/// goes), someone's access withdrawn (their sockets on the board close with 4403).
+/// Announces changes that open sockets must react to, on the Redis channel <c>sc:events</c> that every
+/// realtime replica listens to: a board deleted (its sockets close with 4404 and its data goes), someone's
+/// access withdrawn or account deleted (their sockets close with 4403), someone signed out everywhere or
+/// changed their password (their sockets close with 4401; the site then issues them no new token).
 /// </summary>
 public sealed partial class BoardEvents(IConnectionMultiplexer redis, ILogger<BoardEvents> logger)
 {
@@ -18,6 +19,12 @@ public sealed partial class BoardEvents(IConnectionMultiplexer redis, ILogger<Bo
     public Task AccessRevokedAsync(string boardId, string userId) =>
         PublishAsync(new BoardEvent("access.revoked", boardId, userId));
 
+    public Task UserSignedOutAsync(string userId) =>
+        PublishAsync(new BoardEvent("user.signedout", null, userId));
+
+    public Task UserDeletedAsync(string userId) =>
+        PublishAsync(new BoardEvent("user.deleted", null, userId));
+
     private async Task PublishAsync(BoardEvent boardEvent)
     {
         try
@@ -27,15 +34,15 @@ public sealed partial class BoardEvents(IConnectionMultiplexer redis, ILogger<Bo
         catch (RedisException ex)
         {
             // The change itself is stored; open sockets lose access when their token expires (≤ 5 min).
-            LogPublishFailed(ex, boardEvent.Type, boardEvent.Board);
+            LogPublishFailed(ex, boardEvent.Type, boardEvent.Board ?? boardEvent.User ?? "");
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce {EventType} for board {BoardId}")]
-    private partial void LogPublishFailed(Exception exception, string eventType, string boardId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce {EventType} for {Subject}")]
+    private partial void LogPublishFailed(Exception exception, string eventType, string subject);
 }
 
-public sealed record BoardEvent(string Type, string Board, string? User);
+public sealed record BoardEvent(string Type, string? Board, string? User);
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]

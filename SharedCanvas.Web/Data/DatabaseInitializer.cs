@@ -27,9 +27,15 @@ public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, Sig
         }
 
         await keys.LoadAsync(cancellationToken);
+
+        // Load the common-password list now: a site that cannot check passwords must not start.
+        LogPasswordList(Extensions.CommonPasswordValidator.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Passwords on the list of {Count} common and leaked passwords are refused")]
+    private partial void LogPasswordList(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Applied} migrations applied)")]
     private partial void LogMigrated(int applied);

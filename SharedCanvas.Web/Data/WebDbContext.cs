@@ -17,6 +17,8 @@ public sealed class WebDbContext(DbContextOptions<WebDbContext> options)
 
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
@@ -48,6 +50,15 @@ public sealed class WebDbContext(DbContextOptions<WebDbContext> options)
             link.Property(l => l.Role).HasMaxLength(16);
             link.HasOne<Board>().WithMany().HasForeignKey(l => l.BoardId).OnDelete(DeleteBehavior.Cascade);
             link.HasIndex(l => l.BoardId);
+        });
+
+        builder.Entity<RefreshToken>(token =>
+        {
+            token.HasKey(t => t.Id);
+            token.Property(t => t.Id).HasMaxLength(64);
+            token.HasIndex(t => t.FamilyId);
+            token.HasIndex(t => t.UserId);
+            token.HasOne<AppUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<SigningKey>(key =>

@@ -24,7 +24,9 @@ internal static class AccountExtensions
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RealtimeLinkOptions>().BindConfiguration(RealtimeLinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SigningKeyStore>();
+        builder.Services.AddHostedService<SigningKeyRotation>();
         builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddScoped<RefreshTokenService>();
         builder.Services.AddScoped<BoardService>();
         builder.Services.AddSingleton<BoardEvents>();
         builder.AddRedisClient("redis");
@@ -47,6 +49,8 @@ internal static class AccountExtensions
                 options.AccessDeniedPath = "/account/login";
                 options.Cookie.Name = "sharedcanvas.auth";
                 options.Cookie.HttpOnly = true;
+                // Secure outside plain-http local runs (Development); behind a TLS proxy, forward its headers.
+                options.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.SlidingExpiration = true;
                 options.ExpireTimeSpan = TimeSpan.FromDays(14);
@@ -76,7 +80,11 @@ internal static class AccountExtensions
             })
             .AddEntityFrameworkStores<WebDbContext>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddPasswordValidator<CommonPasswordValidator>();
+
+        // Other browsers notice a changed security stamp (password change, "sign out everywhere") within a minute.
+        builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
         builder.Services.AddAuthorization();
         return builder;

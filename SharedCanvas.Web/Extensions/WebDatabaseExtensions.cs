@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 using SharedCanvas.Web.Data;
 
@@ -22,9 +24,16 @@ internal static class WebDatabaseExtensions
         // database: hosted services start in the order they were added, so the schema exists first.
         builder.Services.AddHostedService<DatabaseInitializer>();
 
+        builder.Services.AddOptions<KeyEncryptionOptions>()
+            .BindConfiguration(KeyEncryptionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddDataProtection()
             .SetApplicationName("SharedCanvas")
             .PersistKeysToDbContext<WebDbContext>();
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<IOptions<KeyEncryptionOptions>>((keys, encryption) =>
+                keys.XmlEncryptor = new AesGcmXmlEncryptor(encryption.Value.DeriveKey()));
         return builder;
     }
 }

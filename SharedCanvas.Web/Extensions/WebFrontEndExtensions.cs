@@ -13,7 +13,9 @@ internal static class WebFrontEndExtensions
         {
             options.HeaderName = "RequestVerificationToken";
             options.Cookie.Name = "sharedcanvas.af";
+            options.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         });
+        builder.AddSiteProtection();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, WebJsonContext.Default));
@@ -25,13 +27,14 @@ internal static class WebFrontEndExtensions
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error");
-            app.UseHsts();
         }
 
+        app.UseSiteProtection();
         app.UseStatusCodePages();
         app.MapStaticAssets();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
 }

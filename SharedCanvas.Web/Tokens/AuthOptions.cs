@@ -22,4 +22,16 @@ public sealed class AuthOptions
     /// <summary>How long an access token lives. Short: clients renew in-band.</summary>
     [Range(typeof(TimeSpan), "00:00:30", "00:05:00")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a signing key signs before a new one replaces it (it is published a while longer).</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "365.00:00:00")]
+    public TimeSpan SigningKeyLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often every replica reloads the key set (to pick up a key another replica created) and rotates when due.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan KeyReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Absolute lifetime of a refresh-token family (cookie-less clients); rotation does not extend it.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "90.00:00:00")]
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
 }

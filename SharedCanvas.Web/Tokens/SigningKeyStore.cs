@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using SharedCanvas.Web.Data;
 using SharedCanvas.Web.Model;
@@ -10,11 +11,14 @@ using SharedCanvas.Web.Model;
 namespace SharedCanvas.Web.Tokens;
 
 /// <summary>
-/// The ES256 keys the site signs tokens with. Keys are generated on first start, stored in the database
-/// with the private half encrypted by Data Protection, and loaded by every replica of the site, so that
-/// tokens stay valid across restarts and all replicas sign with the same key set.
+/// The ES256 keys the site signs tokens with. Keys live in the database with the private half encrypted
+/// by Data Protection (whose keys are encrypted in turn with the key-encryption key), so tokens stay
+/// valid across restarts and every replica signs with the same key set. Keys rotate: after
+/// <see cref="AuthOptions.SigningKeyLifetime"/> a new key signs, and the old one stays in the JWKS until
+/// every token it signed has expired, so the realtime service never refuses a valid token.
 /// </summary>
-public sealed class SigningKeyStore(IServiceScopeFactory scopes, IDataProtectionProvider dataProtection, TimeProvider time)
+public sealed partial class SigningKeyStore(
+    IServiceScopeFactory scopes, IDataProtectionProvider dataProtection, IOptions<AuthOptions> options, TimeProvider time, ILogger<SigningKeyStore> logger)
 {
     private readonly IDataProtector _protector = dataProtection.CreateProtector("SharedCanvas.Web.SigningKeys.v1");
     private volatile KeySet? _keys;
@@ -30,46 +34,90 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IDataProtection
 
     private KeySet Keys => _keys ?? throw new InvalidOperationException("The signing keys have not been loaded yet.");
 
-    /// <summary>Loads the key set, creating the first key if there is none.</summary>
+    /// <summary>How long a retired key stays published: longer than any token it signed can live.</summary>
+    private TimeSpan PublishAfterRetirement => options.Value.AccessTokenLifetime + TimeSpan.FromMinutes(5);
+
+    /// <summary>Loads the key set, creating a key when there is none this site can use.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
-
-        var stored = await db.SigningKeys.AsNoTracking().Where(k => k.RetiredAt == null).ToListAsync(cancellationToken);
-        if (stored.Count == 0)
+        var keys = await UsableKeysAsync(db, cancellationToken);
+        if (!keys.Any(k => k.Retired is null))
         {
-            db.SigningKeys.Add(CreateKey());
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException)
-            {
-                // Another replica created the first key at the same moment: use the stored one.
-            }
-
-            stored = await db.SigningKeys.AsNoTracking().Where(k => k.RetiredAt == null).ToListAsync(cancellationToken);
+            await CreateKeyAsync(db, cancellationToken);
+            keys = await UsableKeysAsync(db, cancellationToken);
         }
 
-        var keys = stored.OrderByDescending(k => k.CreatedAt).Select(Unprotect).ToList();
+        var signing = keys.Where(k => k.Retired is null).MaxBy(k => k.Created)!.Key;
         _keys = new KeySet(
-            new SigningCredentials(keys[0], SecurityAlgorithms.EcdsaSha256),
-            keys,
-            JsonSerializer.SerializeToUtf8Bytes(new JwksDocumentJson([.. keys.Select(ToPublicJwk)]), JwksJsonContext.Default.JwksDocumentJson));
+            new SigningCredentials(signing, SecurityAlgorithms.EcdsaSha256),
+            [.. keys.Select(k => k.Key)],
+            JsonSerializer.SerializeToUtf8Bytes(new JwksDocumentJson([.. keys.Select(k => ToPublicJwk(k.Key))]), JwksJsonContext.Default.JwksDocumentJson));
     }
 
-    private SigningKey CreateKey()
+    /// <summary>Starts signing with a new key when the current one has signed long enough; forgets keys no token needs.</summary>
+    public async Task RotateIfDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
+        var newest = await db.SigningKeys.Where(k => k.RetiredAt == null).OrderByDescending(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (newest is not null && now - newest.CreatedAt >= options.Value.SigningKeyLifetime)
+        {
+            await db.SigningKeys.Where(k => k.RetiredAt == null).ExecuteUpdateAsync(k => k.SetProperty(x => x.RetiredAt, now), cancellationToken);
+            await CreateKeyAsync(db, cancellationToken);
+            LogRotated();
+        }
+
+        var forgetBefore = now - PublishAfterRetirement;
+        await db.SigningKeys.Where(k => k.RetiredAt != null && k.RetiredAt < forgetBefore).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private async Task<List<(ECDsaSecurityKey Key, DateTime Created, DateTime? Retired)>> UsableKeysAsync(WebDbContext db, CancellationToken cancellationToken)
+    {
+        var publishedSince = time.GetUtcNow().UtcDateTime - PublishAfterRetirement;
+        var stored = await db.SigningKeys.AsNoTracking()
+            .Where(k => k.RetiredAt == null || k.RetiredAt > publishedSince)
+            .ToListAsync(cancellationToken);
+        var usable = new List<(ECDsaSecurityKey, DateTime, DateTime?)>();
+        foreach (var key in stored)
+        {
+            try
+            {
+                usable.Add((Unprotect(key), key.CreatedAt, key.RetiredAt));
+            }
+            catch (CryptographicException ex)
+            {
+                // Encrypted under keys this site no longer has (the key-encryption key changed): the key is
+                // useless, and tokens it signed die with it. Retire it so a new one takes its place.
+                LogUnusableKey(ex, key.Id);
+                await db.SigningKeys.Where(k => k.Id == key.Id && k.RetiredAt == null)
+                    .ExecuteUpdateAsync(k => k.SetProperty(x => x.RetiredAt, time.GetUtcNow().UtcDateTime), cancellationToken);
+            }
+        }
+
+        return usable;
+    }
+
+    private async Task CreateKeyAsync(WebDbContext db, CancellationToken cancellationToken)
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var securityKey = new ECDsaSecurityKey(ecdsa);
-        var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(securityKey);
-        return new SigningKey
+        var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ecdsa));
+        db.SigningKeys.Add(new SigningKey
         {
             Id = Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()),
             CreatedAt = time.GetUtcNow().UtcDateTime,
             ProtectedPrivateKey = Convert.ToBase64String(_protector.Protect(ecdsa.ExportPkcs8PrivateKey())),
-        };
+        });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another replica stored a key at the same moment: both are published, the newest signs.
+        }
     }
 
     private ECDsaSecurityKey Unprotect(SigningKey key)
@@ -92,7 +140,44 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IDataProtection
             Alg: SecurityAlgorithms.EcdsaSha256);
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Signing key rotated: a new key signs, the previous one stays published until its tokens expire")]
+    private partial void LogRotated();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Signing key {KeyId} cannot be decrypted with this site's keys; retiring it")]
+    private partial void LogUnusableKey(Exception exception, string keyId);
+
     private sealed record KeySet(SigningCredentials Signing, IReadOnlyList<SecurityKey> Verification, ReadOnlyMemory<byte> Jwks);
+}
+
+/// <summary>Reloads the key set on every replica and rotates the signing key when it is due.</summary>
+public sealed partial class SigningKeyRotation(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time, ILogger<SigningKeyRotation> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.KeyReloadInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await keys.RotateIfDueAsync(stoppingToken);
+                    await keys.LoadAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException)
+                {
+                    LogReloadFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not reload the signing keys; keeping the current ones")]
+    private partial void LogReloadFailed(Exception exception);
 }
 
 internal sealed record PublicJwk(string Kty, string Crv, string X, string Y, string Kid, string Use, string Alg);

@@ -24,6 +24,10 @@ public sealed class BoardPage
 
     public List<string> Errors { get; } = [];
 
+    /// <summary>Fails with every script error and CSP violation the page reported.</summary>
+    public void AssertNoScriptErrors() =>
+        Assert.True(Errors.Count == 0, "script errors on the page:\n" + string.Join("\n", Errors));
+
     /// <summary>Creates a share link on the board's sharing page; returns its address.</summary>
     public async Task<string> CreateShareLinkAsync(string boardUrl, string role)
     {

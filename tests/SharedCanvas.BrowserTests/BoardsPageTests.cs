@@ -3,13 +3,14 @@ using Microsoft.Playwright;
 namespace SharedCanvas.BrowserTests;
 
 /// <summary>"My boards", "Shared with me" and the sharing page, driven as a person would.</summary>
-public sealed class BoardsPageTests(BrowserStackFixture stack) : IClassFixture<BrowserStackFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class BoardsPageTests(BrowserStackFixture stack) : BrowserTest(stack)
 {
     [Fact]
     public async Task OwnerRenamesSharesRevokesAndDeletesABoardFromThePages()
     {
-        var ada = new BoardPage(await stack.NewPersonAsync());
-        var ben = new BoardPage(await stack.NewPersonAsync());
+        var ada = new BoardPage(await Stack.NewPersonAsync());
+        var ben = new BoardPage(await Stack.NewPersonAsync());
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         var benName = Names.NewUserName();
         await ben.RegisterAsync(benName, Names.Password);

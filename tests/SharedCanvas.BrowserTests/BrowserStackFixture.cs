@@ -12,6 +12,8 @@ public class BrowserStackFixture : StackFixture
 
     public IBrowser Browser { get; private set; } = null!;
 
+    private readonly List<IBrowserContext> _contexts = [];
+
     public static string ChromiumPath =>
         Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
@@ -51,6 +53,27 @@ public class BrowserStackFixture : StackFixture
             ViewportSize = new ViewportSize { Width = 1200, Height = 800 },
         });
         context.SetDefaultTimeout(15_000);
+        lock (_contexts)
+        {
+            _contexts.Add(context);
+        }
+
         return await context.NewPageAsync();
+    }
+
+    /// <summary>Closes every browser profile opened so far (their sockets close too).</summary>
+    public async Task ClosePeopleAsync()
+    {
+        IBrowserContext[] contexts;
+        lock (_contexts)
+        {
+            contexts = [.. _contexts];
+            _contexts.Clear();
+        }
+
+        foreach (var context in contexts)
+        {
+            await context.CloseAsync();
+        }
     }
 }

@@ -2,14 +2,15 @@ using Microsoft.Playwright;
 
 namespace SharedCanvas.BrowserTests;
 
-public sealed class DrawingInBrowserTests(BrowserStackFixture stack) : IClassFixture<BrowserStackFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class DrawingInBrowserTests(BrowserStackFixture stack) : BrowserTest(stack)
 {
     [Fact]
     public async Task StrokeDrawnWithTheMouseAppearsOnAnotherPersonsCanvas()
     {
         // Arrange: two people in two browser profiles; Ada creates a board, Ben opens its link.
-        var ada = new BoardPage(await stack.NewPersonAsync());
-        var ben = new BoardPage(await stack.NewPersonAsync());
+        var ada = new BoardPage(await Stack.NewPersonAsync());
+        var ben = new BoardPage(await Stack.NewPersonAsync());
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         await ben.RegisterAsync(Names.NewUserName(), Names.Password);
         var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
@@ -30,7 +31,7 @@ public sealed class DrawingInBrowserTests(BrowserStackFixture stack) : IClassFix
         Assert.True(await ben.InkAroundAsync(400, 300) > 0, "no ink at the end of the stroke");
         Assert.Equal(0, await ben.InkAroundAsync(600, 600));
         await Assertions.Expect(ada.Page.GetByTestId("unsaved")).ToBeEmptyAsync();
-        Assert.Empty(ada.Errors);
-        Assert.Empty(ben.Errors);
+        ada.AssertNoScriptErrors();
+        ben.AssertNoScriptErrors();
     }
 }

@@ -2,15 +2,13 @@ using Microsoft.Playwright;
 
 namespace SharedCanvas.BrowserTests;
 
-/// <summary>A fixture of its own: these tests kill the realtime service under the page.</summary>
-public sealed class ReconnectStackFixture : BrowserStackFixture;
-
-public sealed class ReconnectInBrowserTests(ReconnectStackFixture stack) : IClassFixture<ReconnectStackFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class ReconnectInBrowserTests(BrowserStackFixture stack) : BrowserTest(stack)
 {
     [Fact]
     public async Task StrokesDrawnWhileTheServerIsDownAreKeptShownAsUnsavedAndSavedOnceItIsBack()
     {
-        var ada = new BoardPage(await stack.NewPersonAsync());
+        var ada = new BoardPage(await Stack.NewPersonAsync());
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
         var shareUrl = await ada.CreateShareLinkAsync(boardUrl, "viewer");
@@ -18,8 +16,8 @@ public sealed class ReconnectInBrowserTests(ReconnectStackFixture stack) : IClas
         await ada.DrawAsync((250, 150), (350, 150));
 
         // The realtime service crashes; the page notices and keeps what is drawn meanwhile.
-        var realtime = stack.InstancesOf("realtime").Single();
-        await stack.KillAsync(realtime);
+        var realtime = Stack.InstancesOf("realtime").Single();
+        await Stack.KillAsync(realtime);
         var status = ada.Page.GetByTestId("connection-state");
         await Assertions.Expect(status).Not.ToHaveAttributeAsync("data-state", "live");
         await ada.DrawAsync((250, 300), (350, 300));
@@ -28,12 +26,12 @@ public sealed class ReconnectInBrowserTests(ReconnectStackFixture stack) : IClas
         Assert.True(await ada.InkAroundAsync(300, 450) > 0, "the offline stroke is not shown on the drawer's own canvas");
 
         // Back: the page reconnects by itself, sends what was unsaved, and says so.
-        await stack.StartAgainAsync(realtime);
+        await Stack.StartAgainAsync(realtime);
         await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 30_000 });
         await Assertions.Expect(ada.Page.GetByTestId("unsaved")).ToBeEmptyAsync();
 
         // Another person opening the board sees all three strokes.
-        var ben = new BoardPage(await stack.NewPersonAsync());
+        var ben = new BoardPage(await Stack.NewPersonAsync());
         await ben.RegisterAsync(Names.NewUserName(), Names.Password);
         await ben.JoinAsync(shareUrl);
         await ben.WaitUntilLiveAsync();

@@ -4,13 +4,14 @@ using Microsoft.Playwright;
 namespace SharedCanvas.BrowserTests;
 
 /// <summary>Two people on one board in Chromium: every tool, as the other person sees it (model and pixels).</summary>
-public sealed class WhiteboardTests(BrowserStackFixture stack) : IClassFixture<BrowserStackFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(stack)
 {
     /// <summary>Ada (owner) and Ben (editor) on a new board, both live.</summary>
     private async Task<(BoardPage Ada, BoardPage Ben, string BoardUrl)> TwoPeopleAsync(string benRole = "editor")
     {
-        var ada = new BoardPage(await stack.NewPersonAsync());
-        var ben = new BoardPage(await stack.NewPersonAsync());
+        var ada = new BoardPage(await Stack.NewPersonAsync());
+        var ben = new BoardPage(await Stack.NewPersonAsync());
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         await ben.RegisterAsync(Names.NewUserName(), Names.Password);
         var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
@@ -146,18 +147,19 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : IClassFixture<B
         Assert.Equal(50, view.GetProperty("y").GetDouble(), 1);
         Assert.Equal(before.GetRawText(), (await ben.PlainElementsAsync()).GetRawText());
 
-        Assert.Empty(ada.Errors);
-        Assert.Empty(ben.Errors);
+        ada.AssertNoScriptErrors();
+        ben.AssertNoScriptErrors();
     }
 }
 
 /// <summary>Collaboration-safe undo and redo, viewers, presence and cursors, export and import, zoom and pan.</summary>
-public sealed class CollaborationTests(BrowserStackFixture stack) : IClassFixture<BrowserStackFixture>
+[Collection(BrowserCollection.Name)]
+public sealed class CollaborationTests(BrowserStackFixture stack) : BrowserTest(stack)
 {
     private async Task<(BoardPage Ada, BoardPage Ben, string BoardUrl)> TwoPeopleAsync(string benRole = "editor")
     {
-        var ada = new BoardPage(await stack.NewPersonAsync());
-        var ben = new BoardPage(await stack.NewPersonAsync());
+        var ada = new BoardPage(await Stack.NewPersonAsync());
+        var ben = new BoardPage(await Stack.NewPersonAsync());
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         await ben.RegisterAsync(Names.NewUserName(), Names.Password);
         var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
@@ -243,8 +245,8 @@ public sealed class CollaborationTests(BrowserStackFixture stack) : IClassFixtur
         await ConvergedAsync(ada, ben);
         var restored = (await ada.PlainElementsAsync()).EnumerateArray().Single(e => e.GetProperty("id").GetString() == b1);
         Assert.Equal(250, restored.GetProperty("pts")[1].GetDouble(), 0);
-        Assert.Empty(ada.Errors);
-        Assert.Empty(ben.Errors);
+        ada.AssertNoScriptErrors();
+        ben.AssertNoScriptErrors();
     }
 
     [Fact]
@@ -293,14 +295,14 @@ public sealed class CollaborationTests(BrowserStackFixture stack) : IClassFixtur
     [Fact]
     public async Task PresenceAndCursorsAppearAndDisappear()
     {
-        var ada = new BoardPage(await stack.NewPersonAsync());
+        var ada = new BoardPage(await Stack.NewPersonAsync());
         var benName = Names.NewUserName();
         await ada.RegisterAsync(Names.NewUserName(), Names.Password);
         var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
         var link = await ada.CreateShareLinkAsync(boardUrl, "viewer");
         await ada.WaitUntilLiveAsync();
 
-        var ben = new BoardPage(await stack.NewPersonAsync());
+        var ben = new BoardPage(await Stack.NewPersonAsync());
         await ben.RegisterAsync(benName, Names.Password);
         await ben.JoinAsync(link);
         await ben.WaitUntilLiveAsync();
@@ -338,7 +340,8 @@ public sealed class CollaborationTests(BrowserStackFixture stack) : IClassFixtur
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
         var inked = await ada.Page.EvaluateAsync<int>("""
             async base64 => {
-              const blob = await (await fetch(`data:image/png;base64,${base64}`)).blob();
+              const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+              const blob = new Blob([bytes], { type: 'image/png' });
               const bitmap = await createImageBitmap(blob);
               const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
               const ctx = canvas.getContext('2d');
@@ -361,7 +364,7 @@ public sealed class CollaborationTests(BrowserStackFixture stack) : IClassFixtur
 
         // JSON: imported into a new board through "My boards", it gives the same elements.
         var json = await DownloadAsync(ada, "JSON (to import elsewhere)");
-        var file = Path.Combine(stack.DataDirectory, "exported.json");
+        var file = Path.Combine(Stack.DataDirectory, "exported.json");
         await File.WriteAllBytesAsync(file, json);
         await ada.Page.GotoAsync("/boards");
         await ada.Page.GetByLabel("Import a board from a JSON file").SetInputFilesAsync(file);

@@ -6,6 +6,7 @@ using SharedCanvas.Web.Model;
 
 namespace SharedCanvas.Web.Pages.Account;
 
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.SignInPolicy)]
 public sealed class LoginModel(SignInManager<AppUser> signIn) : PageModel
 {
     [BindProperty]

@@ -6,6 +6,7 @@ using SharedCanvas.Web.Model;
 
 namespace SharedCanvas.Web.Pages.Account;
 
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.RegistrationPolicy)]
 public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : PageModel
 {
     [BindProperty]
