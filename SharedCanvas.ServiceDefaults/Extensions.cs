@@ -63,10 +63,20 @@ public static class Extensions
                 tracing.AddSource(builder.Environment.ApplicationName)
                     .AddSource(TelemetryPrefix + "*")
                     .AddAspNetCoreInstrumentation(aspNetCore =>
+                    {
                         // Health probes are not traced.
                         aspNetCore.Filter = context =>
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath);
+                        // The realtime service takes its token in the query string: never export it.
+                        aspNetCore.EnrichWithHttpRequest = (activity, request) =>
+                        {
+                            if (request.QueryString.HasValue)
+                            {
+                                activity.SetTag("url.query", QueryRedaction.Redact(request.QueryString.Value));
+                            }
+                        };
+                    })
                     .AddHttpClientInstrumentation();
             });
 

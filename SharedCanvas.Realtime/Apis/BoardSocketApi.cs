@@ -46,15 +46,35 @@ public static partial class BoardSocketApi
             return;
         }
 
-        // Frames can carry tokens (in-band renewal): no per-message compression, so no CRIME/BREACH-style leaks.
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        var connectionId = ConnectionIds.New();
+        if (!await services.UserSockets.TryClaimAsync(principal.UserId, connectionId))
         {
-            DangerousEnableCompression = false,
-            KeepAliveInterval = options.Value.KeepAliveInterval,
-            KeepAliveTimeout = options.Value.KeepAliveTimeout,
-        });
+            LogTooManySockets(logger, principal.UserId);
+            Refuse(context, services, StatusCodes.Status429TooManyRequests, "too_many_sockets");
+            return;
+        }
 
-        await new BoardConnection(socket, principal, services).RunAsync(context.RequestAborted);
+        WebSocket socket;
+        try
+        {
+            // Frames can carry tokens (in-band renewal): no per-message compression, so no CRIME/BREACH-style leaks.
+            socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                DangerousEnableCompression = false,
+                KeepAliveInterval = options.Value.KeepAliveInterval,
+                KeepAliveTimeout = options.Value.KeepAliveTimeout,
+            });
+        }
+        catch
+        {
+            await services.UserSockets.ReleaseAsync(principal.UserId, connectionId);
+            throw;
+        }
+
+        using (socket)
+        {
+            await new BoardConnection(connectionId, socket, principal, services).RunAsync(context.RequestAborted);
+        }
     }
 
     private static void Refuse(HttpContext context, SocketServices services, int status, string reason)
@@ -65,6 +85,9 @@ public static partial class BoardSocketApi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handshake for board {BoardId} refused: foreign origin {Origin}")]
     private static partial void LogForeignOrigin(ILogger logger, string boardId, string origin);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handshake refused: user {UserId} holds the maximum number of sockets")]
+    private static partial void LogTooManySockets(ILogger logger, string userId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Handshake for board {BoardId} refused: {Reason}")]
     private static partial void LogTokenRefused(ILogger logger, string boardId, string reason);

@@ -1,37 +1,31 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Protocols;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace SharedCanvas.Realtime.Auth;
 
 /// <summary>
 /// Validates the site's realtime tokens, at the handshake and for in-band renewal: ES256 only, typed
-/// <c>at+jwt</c>, the site's issuer, the realtime audience, a lifetime, a board and a role. Keys come only
-/// from the site's JWKS (never from token headers); an unknown <c>kid</c> triggers a rate-limited refetch.
+/// <c>at+jwt</c>, the site's issuer, the realtime audience, not before <c>nbf</c> nor after <c>exp</c>
+/// (30 s of clock skew at most), a lifetime of at most five minutes, a <c>jti</c>, a board and a role.
+/// Keys come only from the site's JWKS (never from token headers); an unknown <c>kid</c> triggers a
+/// rate-limited refetch (<see cref="SiteKeySet"/>).
 /// </summary>
 public sealed class BoardTokenValidator
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters _parameters;
+    private readonly SiteKeySet _keys;
+    private readonly TimeSpan _maxLifetime;
 
-    public BoardTokenValidator(IOptions<RealtimeAuthOptions> options, IHttpClientFactory httpClients)
+    public BoardTokenValidator(IOptions<RealtimeAuthOptions> options, SiteKeySet keys)
     {
         var settings = options.Value;
-        var documents = new HttpDocumentRetriever(httpClients.CreateClient(nameof(BoardTokenValidator)))
-        {
-            RequireHttps = settings.RequireHttpsMetadata,
-        };
-        var configuration = new ConfigurationManager<OpenIdConnectConfiguration>(settings.JwksUrl, new JwksRetriever(), documents)
-        {
-            RefreshInterval = settings.JwksMinimumRefreshInterval,
-            AutomaticRefreshInterval = settings.JwksAutomaticRefreshInterval,
-        };
-
+        _keys = keys;
+        _maxLifetime = settings.MaxTokenLifetime;
+        ClockSkew = settings.ClockSkew;
         _parameters = new TokenValidationParameters
         {
-            ConfigurationManager = configuration,
             ValidIssuer = settings.Issuer,
             ValidAudience = settings.Audience,
             ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
@@ -39,26 +33,48 @@ public sealed class BoardTokenValidator
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateLifetime = true,
+            // Only the key the token names: a token without a kid, or with one the site never published, fails.
+            TryAllIssuerSigningKeys = false,
             ClockSkew = settings.ClockSkew,
         };
     }
 
+    /// <summary>The clock difference allowed with the site; a socket's token counts as expired only after it.</summary>
+    public TimeSpan ClockSkew { get; }
+
     /// <summary>The principal the token names, or null with a reason for logs (never the token itself).</summary>
     public async Task<(BoardPrincipal? Principal, string? Failure)> ValidateAsync(string? token)
     {
-        if (string.IsNullOrEmpty(token) || token.Length > 8192)
+        if (string.IsNullOrEmpty(token) || token.Length > 8192 || !_handler.CanReadToken(token))
         {
-            return (null, "missing");
+            return (null, "missing or unreadable");
         }
 
-        // The handler records refresh state on the parameters: each validation gets its own copy.
-        var result = await _handler.ValidateTokenAsync(token, _parameters.Clone());
+        string? keyId;
+        try
+        {
+            keyId = _handler.ReadJsonWebToken(token).Kid;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException)
+        {
+            return (null, "malformed");
+        }
+
+        var parameters = _parameters.Clone();
+        parameters.IssuerSigningKeys = await _keys.GetAsync(keyId, CancellationToken.None);
+        var result = await _handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid)
         {
             return (null, result.Exception?.GetType().Name ?? "invalid");
         }
 
         var jwt = (JsonWebToken)result.SecurityToken;
+        if (!jwt.TryGetPayloadValue<long>("iat", out _) || jwt.ValidTo - jwt.IssuedAt > _maxLifetime || string.IsNullOrEmpty(jwt.Id))
+        {
+            // Every token the site issues has an issue time, a jti and a lifetime of at most five minutes.
+            return (null, "lifetime");
+        }
+
         if (!jwt.TryGetPayloadValue<string>("sub", out var userId) || string.IsNullOrEmpty(userId)
             || !jwt.TryGetPayloadValue<string>("board", out var boardId) || !BoardIds.IsValid(boardId)
             || !jwt.TryGetPayloadValue<string>("role", out var roleName) || !BoardRoles.TryParse(roleName, out var role))

@@ -27,6 +27,10 @@ public sealed class RealtimeAuthOptions
     /// <summary>How long the key set is trusted before it is fetched again anyway.</summary>
     public TimeSpan JwksAutomaticRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The longest lifetime (exp − iat) an accepted token may have; longer-lived tokens are refused.</summary>
+    [Range(typeof(TimeSpan), "00:00:30", "00:05:00")]
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Allowed clock difference with the site. At most 30 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);

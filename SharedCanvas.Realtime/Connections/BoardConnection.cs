@@ -21,6 +21,7 @@ public sealed partial class BoardConnection
     private const int ReplayPage = 1000;
     private const int MaxBufferedWhileCatchingUp = 100_000;
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SlowReaderCloseTimeout = TimeSpan.FromSeconds(30);
 
     private readonly WebSocket _socket;
     private readonly SocketServices _services;
@@ -52,13 +53,13 @@ public sealed partial class BoardConnection
 
     private readonly record struct Buffered(long Seq, byte[]? Message, long N);
 
-    public BoardConnection(WebSocket socket, BoardPrincipal principal, SocketServices services)
+    public BoardConnection(string id, WebSocket socket, BoardPrincipal principal, SocketServices services)
     {
         _socket = socket;
         _principal = principal;
         _services = services;
         _logger = services.Logger;
-        Id = ConnectionIds.New();
+        Id = id;
         Keys = new BoardKeys(principal.BoardId);
         Color = UserColors.For(principal.UserId);
         OpenedAt = services.Time.GetUtcNow();
@@ -107,7 +108,7 @@ public sealed partial class BoardConnection
         try
         {
             var head = await _services.Log.GetHeadAsync(Keys);
-            Enqueue(ServerMessages.Welcome(_principal, Id, Color, _services.ServerName, head, _services.OpLimits, _services.Options.MaxMessageBytes));
+            Enqueue(ServerMessages.Welcome(_principal, Id, Color, _services.ServerName, head, _services.OpLimits, _services.Options));
             await ReceiveLoopAsync();
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
@@ -121,6 +122,7 @@ public sealed partial class BoardConnection
         }
         finally
         {
+            _ = _services.UserSockets.ReleaseAsync(_principal.UserId, Id);
             _hub?.Remove(this);
             if (_announced)
             {
@@ -277,7 +279,7 @@ public sealed partial class BoardConnection
     private async ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message)
     {
         var now = _services.Time.GetUtcNow();
-        if (now >= _principal.ExpiresAt)
+        if (IsExpired(now))
         {
             Refuse("token_expired");
             RequestClose(CloseCodes.TokenExpired, "token expired");
@@ -299,6 +301,13 @@ public sealed partial class BoardConnection
         }
 
         _services.Telemetry.MessagesReceived.Add(1, new KeyValuePair<string, object?>("type", MessageTypeName(parsed.Type)));
+        // Cursor messages only replace the socket's latest position, so they are not counted.
+        if (parsed.Type != ClientMessageType.Cursor && !_services.Limits.TryMessage(Id, _principal.UserId))
+        {
+            RateLimited(now, parsed.Type == ClientMessageType.Op ? parsed.N : null);
+            return;
+        }
+
         switch (parsed.Type)
         {
             case ClientMessageType.Op:
@@ -334,6 +343,12 @@ public sealed partial class BoardConnection
         {
             Refuse("invalid_op");
             Enqueue(ServerMessages.Error(ErrorCodes.InvalidOp, invalid, parsed.N));
+            return;
+        }
+
+        if (info.Kind == OpKind.Add && !_services.Limits.TryAdd(Id))
+        {
+            RateLimited(now, parsed.N);
             return;
         }
 
@@ -547,6 +562,38 @@ public sealed partial class BoardConnection
         }
     }
 
+    private DateTimeOffset _rateWindowStart;
+    private int _rateRefusals;
+    private DateTimeOffset _lastRateError;
+
+    /// <summary>
+    /// A message over the socket's or the user's rate: dropped, with an <c>error</c> at most once a second;
+    /// when it goes on (many refusals within ten seconds) the socket is closed with 1008.
+    /// </summary>
+    private void RateLimited(DateTimeOffset now, long? n)
+    {
+        Refuse("rate_limited");
+        if (now - _rateWindowStart > TimeSpan.FromSeconds(10))
+        {
+            _rateWindowStart = now;
+            _rateRefusals = 0;
+        }
+
+        if (++_rateRefusals >= _services.Options.RateLimitedCloseAfter)
+        {
+            RequestClose(CloseCodes.PolicyViolation, "too many messages");
+            return;
+        }
+
+        if (now - _lastRateError >= TimeSpan.FromSeconds(1))
+        {
+            _lastRateError = now;
+            Enqueue(ServerMessages.Error(ErrorCodes.RateLimited, "too many messages; slow down", n));
+        }
+    }
+
+    private bool IsExpired(DateTimeOffset now) => now >= _principal.ExpiresAt + _services.Tokens.ClockSkew;
+
     /// <summary>Closes a socket whose token expired or that never said hello; called by the registry's sweep.</summary>
     internal void Sweep(DateTimeOffset now)
     {
@@ -555,7 +602,7 @@ public sealed partial class BoardConnection
             return;
         }
 
-        if (now >= _principal.ExpiresAt)
+        if (IsExpired(now))
         {
             Refuse("token_expired");
             RequestClose(CloseCodes.TokenExpired, "token expired");
@@ -603,7 +650,8 @@ public sealed partial class BoardConnection
         _buffered = null;
         _services.Telemetry.Closes.Add(1, new KeyValuePair<string, object?>("code", 1013));
         _outgoing.Writer.TryComplete();
-        _ = Task.Delay(CloseHandshakeTimeout).ContinueWith(static (_, state) => ((BoardConnection)state!).Abort(), this, TaskScheduler.Default);
+        // A slow reader gets longer to take its close frame: the frame waits behind what it has not read.
+        _ = Task.Delay(SlowReaderCloseTimeout).ContinueWith(static (_, state) => ((BoardConnection)state!).Abort(), this, TaskScheduler.Default);
     }
 
     private async Task SendLoopAsync()

@@ -14,9 +14,12 @@ public sealed class ConnectionRegistry : BackgroundService
     private readonly TimeProvider _time;
     private volatile bool _stopping;
 
-    public ConnectionRegistry(TimeProvider time, IHostApplicationLifetime lifetime)
+    private readonly UserSockets _userSockets;
+
+    public ConnectionRegistry(TimeProvider time, IHostApplicationLifetime lifetime, UserSockets userSockets)
     {
         _time = time;
+        _userSockets = userSockets;
         // Sockets are long requests: the server waits for them before it stops. Closing them as soon as
         // shutdown begins (not when this service is stopped, which is after the server) lets it stop at once.
         lifetime.ApplicationStopping.Register(CloseAll);
@@ -50,6 +53,7 @@ public sealed class ConnectionRegistry : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(SweepInterval, _time);
+        var ticks = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -58,6 +62,12 @@ public sealed class ConnectionRegistry : BackgroundService
                 foreach (var connection in _connections.Keys)
                 {
                     connection.Sweep(now);
+                }
+
+                // Every ten seconds: this replica's sockets still count towards their users' limits.
+                if (++ticks % 10 == 0)
+                {
+                    _userSockets.Refresh(_connections.Keys);
                 }
             }
         }

@@ -14,6 +14,8 @@ public sealed class SocketServices(
     BoardHubs hubs,
     ConnectionRegistry registry,
     BoardTokenValidator tokens,
+    MessageLimits limits,
+    UserSockets userSockets,
     IOptions<RealtimeOptions> options,
     RealtimeTelemetry telemetry,
     ReplicaIdentity replica,
@@ -29,6 +31,10 @@ public sealed class SocketServices(
     public ConnectionRegistry Registry { get; } = registry;
 
     public BoardTokenValidator Tokens { get; } = tokens;
+
+    public MessageLimits Limits { get; } = limits;
+
+    public UserSockets UserSockets { get; } = userSockets;
 
     public RealtimeOptions Options { get; } = options.Value;
 

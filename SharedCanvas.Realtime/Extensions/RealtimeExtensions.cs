@@ -15,7 +15,8 @@ internal static class RealtimeExtensions
             .BindConfiguration(RealtimeAuthOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddHttpClient(nameof(BoardTokenValidator));
+        builder.Services.AddHttpClient(nameof(SiteKeySet));
+        builder.Services.AddSingleton<SiteKeySet>();
         builder.Services.AddSingleton<BoardTokenValidator>();
         return builder;
     }
@@ -57,6 +58,8 @@ internal static class RealtimeExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BoardHubs>());
         builder.Services.AddSingleton<ConnectionRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
+        builder.Services.AddSingleton<MessageLimits>();
+        builder.Services.AddSingleton<UserSockets>();
         builder.Services.AddSingleton<SocketServices>();
         builder.Services.AddHostedService<BoardEventListener>();
         return builder;

@@ -26,6 +26,36 @@ public sealed class RealtimeOptions
     [Range(16, 1_000_000)]
     public int SendQueueCapacity { get; set; } = 4096;
 
+    /// <summary>Sustained messages per second on one socket (cursor messages are coalesced and not counted).</summary>
+    [Range(1, 100_000)]
+    public int MessagesPerSecond { get; set; } = 100;
+
+    /// <summary>Messages one socket may send at once above the sustained rate.</summary>
+    [Range(1, 100_000)]
+    public int MessageBurst { get; set; } = 200;
+
+    /// <summary>New elements per second on one socket (a stroke, a shape, a text each add one).</summary>
+    [Range(1, 100_000)]
+    public int AddsPerSecond { get; set; } = 20;
+
+    [Range(1, 100_000)]
+    public int AddBurst { get; set; } = 60;
+
+    /// <summary>Sustained messages per second of one user over all their sockets on a replica.</summary>
+    [Range(1, 1_000_000)]
+    public int UserMessagesPerSecond { get; set; } = 300;
+
+    [Range(1, 1_000_000)]
+    public int UserMessageBurst { get; set; } = 600;
+
+    /// <summary>Messages refused for rate within ten seconds after which the socket is closed (1008).</summary>
+    [Range(1, 1_000_000)]
+    public int RateLimitedCloseAfter { get; set; } = 200;
+
+    /// <summary>Sockets one user may hold open at once, over all replicas; more are refused with 429.</summary>
+    [Range(1, 100_000)]
+    public int MaxSocketsPerUser { get; set; } = 20;
+
     /// <summary>How long a socket may stay open without sending <c>hello</c>.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -38,13 +38,26 @@ public sealed partial class BoardEventListener(
             using var document = JsonDocument.Parse((byte[])message.Message!);
             var root = document.RootElement;
             type = root.GetProperty("type").GetString();
-            boardId = root.GetProperty("board").GetString();
+            boardId = root.TryGetProperty("board", out var board) ? board.GetString() : null;
             userId = root.TryGetProperty("user", out var user) ? user.GetString() : null;
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             LogMalformed();
             return;
+        }
+
+        switch (type)
+        {
+            case "user.signedout" when userId is not null:
+                // Their tokens must be renewed, and the site gives signed-out sessions none.
+                LogUserEvent(type, userId);
+                CloseUser(userId, CloseCodes.TokenExpired, "signed out");
+                return;
+            case "user.deleted" when userId is not null:
+                LogUserEvent(type, userId);
+                CloseUser(userId, CloseCodes.Forbidden, "account deleted");
+                return;
         }
 
         if (!Auth.BoardIds.IsValid(boardId))
@@ -77,6 +90,17 @@ public sealed partial class BoardEventListener(
                 break;
         }
     }
+
+    private void CloseUser(string userId, System.Net.WebSockets.WebSocketCloseStatus status, string reason)
+    {
+        foreach (var connection in connections.All.Where(c => c.Principal.UserId == userId))
+        {
+            connection.RequestClose(status, reason);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{EventType} for user {UserId}: closing their sockets")]
+    private partial void LogUserEvent(string eventType, string userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A malformed board event was ignored")]
     private partial void LogMalformed();

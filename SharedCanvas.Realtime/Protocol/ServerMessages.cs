@@ -10,7 +10,8 @@ public static class ServerMessages
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
-    public static byte[] Welcome(BoardPrincipal principal, string connectionId, string color, string server, long head, OpLimits limits, int maxMessageBytes) =>
+    public static byte[] Welcome(BoardPrincipal principal, string connectionId, string color, string server, long head, OpLimits limits,
+        Extensions.RealtimeOptions options) =>
         Write(writer =>
         {
             writer.WriteString("type", "welcome");
@@ -27,7 +28,9 @@ public static class ServerMessages
             writer.WriteNumber("head", head);
             writer.WriteNumber("expiresAt", principal.ExpiresAt.ToUnixTimeSeconds());
             writer.WriteStartObject("limits");
-            writer.WriteNumber("maxMessageBytes", maxMessageBytes);
+            writer.WriteNumber("maxMessageBytes", options.MaxMessageBytes);
+            writer.WriteNumber("messagesPerSecond", options.MessagesPerSecond);
+            writer.WriteNumber("addsPerSecond", options.AddsPerSecond);
             writer.WriteNumber("maxPointsPerBatch", limits.MaxPointsPerBatch);
             writer.WriteNumber("maxTextLength", limits.MaxTextLength);
             writer.WriteEndObject();

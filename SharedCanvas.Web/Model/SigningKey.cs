@@ -11,6 +11,12 @@ public sealed class SigningKey
 
     public DateTime CreatedAt { get; init; }
 
+    /// <summary>
+    /// When the key starts signing. A rotated-in key is published first and signs only later, so the
+    /// realtime service has usually fetched it before it meets a token signed with it.
+    /// </summary>
+    public DateTime ActivatesAt { get; init; }
+
     /// <summary>When the key stopped signing; it is still published until tokens it signed have expired.</summary>
     public DateTime? RetiredAt { get; set; }
 

@@ -27,6 +27,10 @@ public sealed class AuthOptions
     [Range(typeof(TimeSpan), "00:00:05", "365.00:00:00")]
     public TimeSpan SigningKeyLifetime { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>How long a new key is published before it signs (longer than the realtime service's key-set refresh).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan SigningKeyActivationDelay { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How often every replica reloads the key set (to pick up a key another replica created) and rotates when due.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan KeyReloadInterval { get; set; } = TimeSpan.FromMinutes(1);

@@ -42,39 +42,52 @@ public sealed partial class SigningKeyStore(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
         var keys = await UsableKeysAsync(db, cancellationToken);
-        if (!keys.Any(k => k.Retired is null))
+        if (!keys.Any(k => k.Retired is null && k.Activates <= now))
         {
-            await CreateKeyAsync(db, cancellationToken);
+            await CreateKeyAsync(db, activatesAt: now, cancellationToken);
             keys = await UsableKeysAsync(db, cancellationToken);
         }
 
-        var signing = keys.Where(k => k.Retired is null).MaxBy(k => k.Created)!.Key;
+        // The newest key that has started signing signs; a newer one may already be published, waiting.
+        var signing = keys.Where(k => k.Retired is null && k.Activates <= now).MaxBy(k => k.Activates)!.Key;
         _keys = new KeySet(
             new SigningCredentials(signing, SecurityAlgorithms.EcdsaSha256),
             [.. keys.Select(k => k.Key)],
             JsonSerializer.SerializeToUtf8Bytes(new JwksDocumentJson([.. keys.Select(k => ToPublicJwk(k.Key))]), JwksJsonContext.Default.JwksDocumentJson));
     }
 
-    /// <summary>Starts signing with a new key when the current one has signed long enough; forgets keys no token needs.</summary>
+    /// <summary>
+    /// Rotates: when the newest key has signed for <see cref="AuthOptions.SigningKeyLifetime"/>, publishes its
+    /// successor (which signs after <see cref="AuthOptions.SigningKeyActivationDelay"/>); once a successor
+    /// signs, retires the keys before it (still published while their tokens live); forgets keys no token needs.
+    /// </summary>
     public async Task RotateIfDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
-        var newest = await db.SigningKeys.Where(k => k.RetiredAt == null).OrderByDescending(k => k.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        if (newest is not null && now - newest.CreatedAt >= options.Value.SigningKeyLifetime)
+        var newest = await db.SigningKeys.Where(k => k.RetiredAt == null).OrderByDescending(k => k.ActivatesAt).FirstOrDefaultAsync(cancellationToken);
+        if (newest is not null && newest.ActivatesAt <= now && now - newest.ActivatesAt >= options.Value.SigningKeyLifetime)
         {
-            await db.SigningKeys.Where(k => k.RetiredAt == null).ExecuteUpdateAsync(k => k.SetProperty(x => x.RetiredAt, now), cancellationToken);
-            await CreateKeyAsync(db, cancellationToken);
+            await CreateKeyAsync(db, activatesAt: now + options.Value.SigningKeyActivationDelay, cancellationToken);
             LogRotated();
+        }
+
+        var signing = await db.SigningKeys.Where(k => k.RetiredAt == null && k.ActivatesAt <= now)
+            .OrderByDescending(k => k.ActivatesAt).Select(k => (DateTime?)k.ActivatesAt).FirstOrDefaultAsync(cancellationToken);
+        if (signing is { } since)
+        {
+            await db.SigningKeys.Where(k => k.RetiredAt == null && k.ActivatesAt < since)
+                .ExecuteUpdateAsync(k => k.SetProperty(x => x.RetiredAt, since), cancellationToken);
         }
 
         var forgetBefore = now - PublishAfterRetirement;
         await db.SigningKeys.Where(k => k.RetiredAt != null && k.RetiredAt < forgetBefore).ExecuteDeleteAsync(cancellationToken);
     }
 
-    private async Task<List<(ECDsaSecurityKey Key, DateTime Created, DateTime? Retired)>> UsableKeysAsync(WebDbContext db, CancellationToken cancellationToken)
+    private async Task<List<(ECDsaSecurityKey Key, DateTime Activates, DateTime? Retired)>> UsableKeysAsync(WebDbContext db, CancellationToken cancellationToken)
     {
         var publishedSince = time.GetUtcNow().UtcDateTime - PublishAfterRetirement;
         var stored = await db.SigningKeys.AsNoTracking()
@@ -85,7 +98,7 @@ public sealed partial class SigningKeyStore(
         {
             try
             {
-                usable.Add((Unprotect(key), key.CreatedAt, key.RetiredAt));
+                usable.Add((Unprotect(key), key.ActivatesAt, key.RetiredAt));
             }
             catch (CryptographicException ex)
             {
@@ -100,7 +113,7 @@ public sealed partial class SigningKeyStore(
         return usable;
     }
 
-    private async Task CreateKeyAsync(WebDbContext db, CancellationToken cancellationToken)
+    private async Task CreateKeyAsync(WebDbContext db, DateTime activatesAt, CancellationToken cancellationToken)
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var jwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ecdsa));
@@ -108,6 +121,7 @@ public sealed partial class SigningKeyStore(
         {
             Id = Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()),
             CreatedAt = time.GetUtcNow().UtcDateTime,
+            ActivatesAt = activatesAt,
             ProtectedPrivateKey = Convert.ToBase64String(_protector.Protect(ecdsa.ExportPkcs8PrivateKey())),
         });
         try
@@ -140,7 +154,7 @@ public sealed partial class SigningKeyStore(
             Alg: SecurityAlgorithms.EcdsaSha256);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Signing key rotated: a new key signs, the previous one stays published until its tokens expire")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Signing key rotation: a new key is published and starts signing after the activation delay")]
     private partial void LogRotated();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Signing key {KeyId} cannot be decrypted with this site's keys; retiring it")]

@@ -134,4 +134,20 @@ public sealed class SiteApiTests(StackFixture stack)
         Assert.False(string.IsNullOrEmpty(jwt.Id));
         Assert.InRange(jwt.ValidTo - jwt.IssuedAt, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5));
     }
+
+    [Fact]
+    public async Task CommonAndLeakedPasswordsAreRefusedAndLongOnesAccepted()
+    {
+        foreach (var password in new[] { "password1", "qwertyuiop", "iloveyou123" })
+        {
+            var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => SiteClient.RegisterAsync(stack.WebUrl, Names.NewUserName(), password));
+            Assert.Contains("common", failure.Message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var userName = Names.NewUserName();
+        var containsName = await Assert.ThrowsAsync<InvalidOperationException>(() => SiteClient.RegisterAsync(stack.WebUrl, userName, $"my name is {userName}!"));
+        Assert.Contains("user name", containsName.Message, StringComparison.OrdinalIgnoreCase);
+
+        using var longPassword = await SiteClient.RegisterAsync(stack.WebUrl, Names.NewUserName(), new string('ü', 80) + " and no digits or capitals needed");
+    }
 }

@@ -51,6 +51,32 @@ public sealed class ResilientDrawer : IAsyncDisposable
         ClientId = BoardSocket.NewClientId();
     }
 
+    /// <summary>Stops drawing and waits until everything sent is acknowledged; <see cref="Resume"/> draws on.</summary>
+    public async Task PauseAsync(TimeSpan timeout)
+    {
+        _drawing = false;
+        var deadline = DateTime.UtcNow + timeout;
+        while (Unacknowledged > 0 || !Live)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{ClientId}: {Unacknowledged} operations still unacknowledged (live: {Live}, connections: {Connections}, last error: {LastError}).");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            _limit = long.MaxValue;
+        }
+
+        _drawing = true;
+    }
+
     /// <summary>Draws <paramref name="count"/> more operations, then stops drawing.</summary>
     public void DrawMore(int count)
     {
@@ -225,6 +251,7 @@ public sealed class ResilientDrawer : IAsyncDisposable
                 }
 
                 Connections++;
+                _socket = socket;
                 var receiving = ReceiveAsync(socket);
                 var hello = new JsonObject { ["type"] = "hello", ["client"] = ClientId };
                 var since = Seq;
@@ -296,10 +323,61 @@ public sealed class ResilientDrawer : IAsyncDisposable
         }
     }
 
+    private ClientWebSocket? _socket;
+    private Timer? _renewal;
+
+    /// <summary>Renews the token in-band a minute before it expires (or halfway, for short tokens), as the browser does.</summary>
+    private void ScheduleRenewal(long expiresAtSeconds)
+    {
+        var remaining = DateTimeOffset.FromUnixTimeSeconds(expiresAtSeconds) - DateTimeOffset.UtcNow;
+        var due = remaining > TimeSpan.FromMinutes(2) ? remaining - TimeSpan.FromMinutes(1) : remaining / 2;
+        _renewal?.Dispose();
+        _renewal = new Timer(_ => _ = RenewAsync(), null, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task RenewAsync()
+    {
+        try
+        {
+            var token = await _tokens();
+            if (_socket is { State: WebSocketState.Open } socket)
+            {
+                await _sendLock.WaitAsync();
+                try
+                {
+                    await SendRawAsync(socket, new JsonObject { ["type"] = "auth", ["token"] = token.AccessToken });
+                }
+                finally
+                {
+                    _sendLock.Release();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or HttpRequestException or InvalidOperationException or ObjectDisposedException)
+        {
+            LastError = $"renewal: {ex.Message}";
+        }
+    }
+
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+
     private static JsonObject Envelope(long n, JsonObject op) =>
         new() { ["type"] = "op", ["n"] = n, ["op"] = op.DeepClone() };
 
-    private static Task SendAsync(ClientWebSocket socket, JsonObject message) =>
+    private async Task SendAsync(ClientWebSocket socket, JsonObject message)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            await SendRawAsync(socket, message);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private static Task SendRawAsync(ClientWebSocket socket, JsonObject message) =>
         socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
 
     private async Task ReceiveAsync(ClientWebSocket socket)
@@ -336,6 +414,10 @@ public sealed class ResilientDrawer : IAsyncDisposable
             {
                 case "welcome":
                     UserId = root.GetProperty("me").GetProperty("user").GetString();
+                    ScheduleRenewal(root.GetProperty("expiresAt").GetInt64());
+                    break;
+                case "auth.ok":
+                    ScheduleRenewal(root.GetProperty("expiresAt").GetInt64());
                     break;
                 case "snapshot":
                     _state = BoardState.Load(root.GetProperty("seq").GetInt64(), Encoding.UTF8.GetBytes(root.GetProperty("elements").GetRawText()));
@@ -381,6 +463,7 @@ public sealed class ResilientDrawer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _renewal?.Dispose();
         await _stop.CancelAsync();
         if (_run is not null)
         {

@@ -35,8 +35,8 @@ public class StackFixture : IAsyncLifetime
 
     /// <summary>
     /// False for the stacks most tests share: they register many accounts from one address within
-    /// minutes, so the site's per-address limits are lifted there. The security tests run with the
-    /// limits the site ships with.
+    /// minutes and draw thousands of operations a second, so the site's and the realtime service's rate
+    /// limits are lifted there. The security tests run with the limits the product ships with.
     /// </summary>
     protected virtual bool ShippedRateLimits => false;
 
@@ -80,9 +80,15 @@ public class StackFixture : IAsyncLifetime
 
         if (!ShippedRateLimits)
         {
+            // Durability and fault tests drive clients far faster than people draw, on purpose.
             foreach (var limit in new[] { "SignInsPerMinute", "RegistrationsPerHour", "TokenRequestsPerMinute", "RealtimeTokensPerMinute" })
             {
                 SetEnvironment(builder, "web", $"RateLimits__{limit}", "1000000");
+            }
+
+            foreach (var limit in new[] { "MessagesPerSecond", "MessageBurst", "AddsPerSecond", "AddBurst", "UserMessagesPerSecond", "UserMessageBurst" })
+            {
+                SetEnvironment(builder, "realtime", $"Realtime__{limit}", "100000");
             }
         }
 

@@ -158,3 +158,16 @@ public sealed class OpEnvelopeTests
         Assert.Equal("end", (string?)parsed["op"]!["k"]);
     }
 }
+
+public sealed class QueryRedactionTests
+{
+    [Theory]
+    [InlineData("?access_token=eyJabc.def.ghi", "?access_token=Redacted")]
+    [InlineData("?x=1&access_token=eyJ&y=2", "?x=1&access_token=Redacted&y=2")]
+    [InlineData("?ACCESS_TOKEN=secret", "?ACCESS_TOKEN=Redacted")]
+    [InlineData("?access%5Ftoken=secret", "?access%5Ftoken=Redacted")]
+    [InlineData("?page=2", "?page=2")]
+    [InlineData("", "")]
+    public void SecretParametersAreRedactedAndOthersKept(string query, string expected) =>
+        Assert.Equal(expected, Microsoft.Extensions.Hosting.QueryRedaction.Redact(query));
+}

@@ -126,11 +126,26 @@ export function parseImport(text) {
 
 /**
  * Draws imported elements onto this board as this person's own operations: an add each, with long pen
- * strokes continued in point batches so that no message is too large.
+ * strokes continued in point batches so that no message is too large, paced below the server's rate
+ * limits (the welcome message says them). Returns the ids at once; `progress(done, total)` reports.
  */
-export function importElements(connection, elements, limits) {
+export function importElements(connection, elements, limits, progress = () => {}) {
+  const addsPerSecond = Math.max(1, Math.floor((limits?.addsPerSecond ?? 20) * 0.8));
+  const ids = elements.map(source => source.id);
+  let next = 0;
+  const step = () => {
+    const batch = elements.slice(next, next + addsPerSecond);
+    sendElements(connection, batch, limits);
+    next += batch.length;
+    progress(next, elements.length);
+    if (next < elements.length) setTimeout(step, 1000);
+  };
+  step();
+  return ids;
+}
+
+function sendElements(connection, elements, limits) {
   const maxPoints = (limits?.maxPointsPerBatch ?? 1000) * 3;
-  const ids = [];
   for (const source of elements) {
     const el = { id: source.id, t: source.t, color: source.color, width: source.width, opacity: source.opacity, pts: source.pts.slice(0, maxPoints) };
     if (source.t === 'rect' || source.t === 'ellipse') el.fill = !!source.fill;
@@ -147,7 +162,5 @@ export function importElements(connection, elements, limits) {
       }
       connection.send({ k: 'end', id: source.id });
     }
-    ids.push(source.id);
   }
-  return ids;
 }
