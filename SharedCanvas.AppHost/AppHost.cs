@@ -3,7 +3,8 @@ using Microsoft.Extensions.Configuration;
 var builder = DistributedApplication.CreateBuilder(args);
 
 var dataDirectory = builder.GetDataDirectory();
-var realtimeReplicas = builder.Configuration.GetValue("SharedCanvas:RealtimeReplicas", 1);
+// Two replicas by default: fan-out between replicas through Redis is the normal path, not a special case.
+var realtimeReplicas = builder.Configuration.GetValue("SharedCanvas:RealtimeReplicas", 2);
 
 var redis = builder.AddBoardRedis("redis", dataDirectory);
 
