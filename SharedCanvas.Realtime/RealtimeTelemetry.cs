@@ -1,12 +1,34 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Text;
+using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
 
 namespace SharedCanvas.Realtime;
 
-/// <summary>The realtime service's ActivitySource and Meter, and the instruments on them.</summary>
+/// <summary>
+/// The realtime service's ActivitySource and Meter, and the instruments on them (docs/observability.md).
+/// One trace per stroke: the browser's <c>traceparent</c> travels in the operation message; the receiving
+/// replica continues it (receive → authorize → append → publish), and the publish span's context travels
+/// in the stored message to every replica, whose fan-out spans are its children.
+/// </summary>
 public sealed class RealtimeTelemetry : IDisposable
 {
     public const string Name = "SharedCanvas.Realtime";
+
+    /// <summary>The messaging destination template of every operation span.</summary>
+    public const string Destination = "boards/{id}";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    /// <summary>
+    /// The pre-1.26 name of <c>messaging.operation.name</c>: the Aspire dashboard still summarises a
+    /// messaging span as "MSG {system} {messaging.operation} {destination}", so it is set as well.
+    /// </summary>
+    public const string DashboardOperation = "messaging.operation";
+
+    /// <summary>The process's propagator (W3C trace context and baggage once the SDK has started), read at each use.</summary>
+    private static TextMapPropagator Propagator => Propagators.DefaultTextMapPropagator;
 
     public RealtimeTelemetry(IMeterFactory meters)
     {
@@ -14,17 +36,15 @@ public sealed class RealtimeTelemetry : IDisposable
         OpenConnections = Meter.CreateUpDownCounter<long>("sharedcanvas.realtime.connections", "{connection}", "Open board sockets on this replica.");
         MessagesReceived = Meter.CreateCounter<long>("sharedcanvas.realtime.messages.received", "{message}", "Messages received from clients, by type.");
         OpsAppended = Meter.CreateCounter<long>("sharedcanvas.realtime.ops.appended", "{operation}", "Operations appended to board logs, by kind.");
-        Deliveries = Meter.CreateCounter<long>("sharedcanvas.realtime.deliveries", "{message}", "Messages written to sockets by fan-out, by type.");
+        Deliveries = Meter.CreateCounter<long>("sharedcanvas.realtime.messages.broadcast", "{message}", "Messages fanned out to sockets on this replica, by type.");
         FanoutDuration = Meter.CreateHistogram<double>("sharedcanvas.realtime.fanout.duration", "ms",
-            "Time from an operation's append to its fan-out to this replica's sockets.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000] });
-        SendQueueDrops = Meter.CreateCounter<long>("sharedcanvas.realtime.send_queue.overflows", "{connection}", "Sockets closed because their send queue overflowed (slow readers).");
+            "Time from an operation's arrival to its write on each receiving socket (append, publish, fan-out, send).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 3, 5, 10, 20, 50, 100, 250, 500, 1000, 5000] });
+        SendQueueDrops = Meter.CreateCounter<long>("sharedcanvas.realtime.send_queue.overflows", "{connection}", "Sockets whose send queue overflowed: slow readers, closed with 1013.");
         Closes = Meter.CreateCounter<long>("sharedcanvas.realtime.closes", "{connection}", "Sockets closed by the server, by close code.");
         Refusals = Meter.CreateCounter<long>("sharedcanvas.realtime.refusals", "{refusal}", "Handshakes and messages refused, by reason.");
         SnapshotsSaved = Meter.CreateCounter<long>("sharedcanvas.realtime.snapshots.saved", "{snapshot}", "Board snapshots stored by the saver.");
     }
-
-    public static readonly ActivitySource Source = new(Name);
 
     public Meter Meter { get; }
 
@@ -45,6 +65,80 @@ public sealed class RealtimeTelemetry : IDisposable
     public Counter<long> Refusals { get; }
 
     public Counter<long> SnapshotsSaved { get; }
+
+    /// <summary>The trace context a <c>traceparent</c> carries, through the OpenTelemetry propagator.</summary>
+    public static ActivityContext Extract(ReadOnlySpan<byte> traceParent)
+    {
+        if (traceParent.IsEmpty)
+        {
+            return default;
+        }
+
+        var carrier = Encoding.ASCII.GetString(traceParent);
+        return Propagator.Extract(default, carrier, static (value, key) => key == "traceparent" ? [value] : []).ActivityContext;
+    }
+
+    /// <summary>The <c>traceparent</c> of an activity, through the OpenTelemetry propagator.</summary>
+    public static string? Inject(Activity activity)
+    {
+        // Propagators refuse a null carrier; the box is the carrier.
+        var carrier = new System.Runtime.CompilerServices.StrongBox<string?>();
+        Propagator.Inject(new PropagationContext(activity.Context, Baggage.Current), carrier, static (box, key, value) =>
+        {
+            if (key == "traceparent")
+            {
+                box.Value = value;
+            }
+        });
+        return carrier.Value;
+    }
+
+    /// <summary>
+    /// Starts the span of one received operation: its parent is the browser's context (never the socket's
+    /// long-lived upgrade request), and it links to the socket.
+    /// </summary>
+    public static Activity? StartReceive(ReadOnlySpan<byte> traceParent, ActivityContext connection, string boardId, string connectionId, string userId, int bytes)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        Activity.Current = null;
+        var links = connection == default ? null : new[] { new ActivityLink(connection) };
+        var activity = Source.StartActivity($"receive {Destination}", ActivityKind.Consumer, Extract(traceParent), links: links);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", "sharedcanvas");
+            activity.SetTag("messaging.operation.type", "receive");
+            activity.SetTag("messaging.operation.name", "receive");
+            activity.SetTag(DashboardOperation, "receive");
+            activity.SetTag("messaging.destination.name", boardId);
+            activity.SetTag("messaging.destination.template", Destination);
+            activity.SetTag("messaging.client.id", connectionId);
+            activity.SetTag("messaging.message.body.size", bytes);
+            activity.SetTag("sharedcanvas.board.id", boardId);
+            activity.SetTag("enduser.id", userId);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Marks a span as refused: error status, and the reason.</summary>
+    public static void Refused(Activity? activity, string reason)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetStatus(ActivityStatusCode.Error, reason);
+        activity.SetTag("sharedcanvas.refusal.reason", reason);
+        activity.SetTag("error.type", reason);
+    }
+
+    public static Activity? StartChild(string name, ActivityKind kind, Activity? parent) =>
+        parent is null ? null : Source.StartActivity(name, kind, parent.Context);
 
     public void Dispose() => Meter.Dispose();
 }

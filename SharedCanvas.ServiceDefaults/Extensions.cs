@@ -60,7 +60,9 @@ public static class Extensions
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSource(builder.Environment.ApplicationName)
+                // Follow the caller's decision: a browser that sampled a stroke out is not traced here either.
+                tracing.SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
+                    .AddSource(builder.Environment.ApplicationName)
                     .AddSource(TelemetryPrefix + "*")
                     .AddAspNetCoreInstrumentation(aspNetCore =>
                     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Threading.Channels;
@@ -25,7 +26,7 @@ public sealed partial class BoardConnection
 
     private readonly WebSocket _socket;
     private readonly SocketServices _services;
-    private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
+    private readonly Channel<Outgoing> _outgoing;
     private readonly CancellationTokenSource _abort = new();
     private readonly Lock _gate = new();
     private readonly ILogger _logger;
@@ -51,7 +52,23 @@ public sealed partial class BoardConnection
         Closing,
     }
 
-    private readonly record struct Buffered(long Seq, byte[]? Message, long N);
+    private readonly record struct Buffered(long Seq, byte[]? Message, long N, long Timestamp);
+
+    /// <summary>A message for the socket; <c>Timestamp</c> (Unix ms of the operation's arrival) times fan-out.</summary>
+    private readonly record struct Outgoing(ReadOnlyMemory<byte> Bytes, long Timestamp = 0);
+
+    /// <summary>What fan-out did with one operation for this socket.</summary>
+    internal enum Delivery
+    {
+        Skipped,
+        Sent,
+        Acknowledged,
+        Buffered,
+        Dropped,
+    }
+
+    private Activity? _request;
+    private ActivityContext _requestContext;
 
     public BoardConnection(string id, WebSocket socket, BoardPrincipal principal, SocketServices services)
     {
@@ -64,7 +81,7 @@ public sealed partial class BoardConnection
         Color = UserColors.For(principal.UserId);
         OpenedAt = services.Time.GetUtcNow();
         _authorPart = OpEnvelope.AuthorPart(principal.UserId);
-        _outgoing = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(services.Options.SendQueueCapacity)
+        _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(services.Options.SendQueueCapacity)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -100,6 +117,18 @@ public sealed partial class BoardConnection
     public async Task RunAsync(CancellationToken requestAborted)
     {
         using var link = requestAborted.Register(static state => ((BoardConnection)state!)._abort.Cancel(), this);
+
+        // The upgrade request's span lasts as long as the socket; per-message spans only link to it.
+        _request = Activity.Current;
+        _requestContext = _request?.Context ?? default;
+        Activity.Current = null;
+        using var scope = _logger.BeginScope(new Dictionary<string, object>
+        {
+            ["ConnectionId"] = Id,
+            ["BoardId"] = _principal.BoardId,
+            ["UserId"] = _principal.UserId,
+        });
+
         _services.Registry.Add(this);
         _services.Telemetry.OpenConnections.Add(1);
         LogOpened(Id, _principal.BoardId, _principal.UserId, _principal.Role.ToWire());
@@ -162,7 +191,21 @@ public sealed partial class BoardConnection
                 _socket.Abort();
             }
 
-            LogClosed(Id, _close?.Status is { } status ? (int)status : (int?)_socket.CloseStatus ?? 0);
+            var code = _close?.Status is { } status ? (int)status : (int?)_socket.CloseStatus ?? 0;
+            if (_close is { } close && _request is not null)
+            {
+                _request.AddEvent(new ActivityEvent("socket closed", tags: new ActivityTagsCollection
+                {
+                    ["websocket.close.code"] = (int)close.Status,
+                    ["websocket.close.reason"] = close.Reason,
+                }));
+                if (close.Status is not (CloseCodes.Normal or CloseCodes.GoingAway))
+                {
+                    _request.SetStatus(ActivityStatusCode.Error, $"{(int)close.Status} {close.Reason}");
+                }
+            }
+
+            LogClosed(Id, code);
             _abort.Dispose();
         }
     }
@@ -278,6 +321,12 @@ public sealed partial class BoardConnection
 
     private async ValueTask HandleMessageAsync(ReadOnlyMemory<byte> message)
     {
+        var status = ClientMessageReader.Parse(message.Span, out var parsed, out var detail);
+        // Operations are traced (one trace per stroke); so is every refused message, to show why.
+        using var receive = parsed.Type == ClientMessageType.Op || status != ParseStatus.Ok
+            ? RealtimeTelemetry.StartReceive(status == ParseStatus.Ok ? message.Span[parsed.TraceParent] : default,
+                _requestContext, _principal.BoardId, Id, _principal.UserId, message.Length)
+            : null;
         var now = _services.Time.GetUtcNow();
         if (IsExpired(now))
         {
@@ -286,7 +335,6 @@ public sealed partial class BoardConnection
             return;
         }
 
-        var status = ClientMessageReader.Parse(message.Span, out var parsed, out var detail);
         switch (status)
         {
             case ParseStatus.InvalidJson:
@@ -311,7 +359,7 @@ public sealed partial class BoardConnection
         switch (parsed.Type)
         {
             case ClientMessageType.Op:
-                await HandleOpAsync(message, parsed, now);
+                await HandleOpAsync(message, parsed, now, receive);
                 break;
             case ClientMessageType.Hello:
                 await HandleHelloAsync(message.Span[parsed.Client].ToArray(), parsed.HasSince ? parsed.Since : null);
@@ -330,8 +378,9 @@ public sealed partial class BoardConnection
         }
     }
 
-    private async ValueTask HandleOpAsync(ReadOnlyMemory<byte> message, ClientMessage parsed, DateTimeOffset now)
+    private async ValueTask HandleOpAsync(ReadOnlyMemory<byte> message, ClientMessage parsed, DateTimeOffset now, Activity? receive)
     {
+        receive?.SetTag("messaging.message.id", $"{Encoding.ASCII.GetString(_clientId ?? [])}:{parsed.N}");
         if (_mode == Mode.AwaitingHello || _clientPart is null)
         {
             Enqueue(ServerMessages.Error(ErrorCodes.NotReady, "send hello first", parsed.N));
@@ -339,7 +388,17 @@ public sealed partial class BoardConnection
         }
 
         var op = message[parsed.Op];
-        if (OpValidator.Validate(op.Span, _services.OpLimits, out var info) is { } invalid)
+        var invalid = OpValidator.Validate(op.Span, _services.OpLimits, out var info);
+        if (receive is not null && invalid is null)
+        {
+            receive.SetTag("sharedcanvas.op.kind", KindName(info.Kind));
+            if (info.ElementId.End.Value > 0)
+            {
+                receive.SetTag("sharedcanvas.element.id", Encoding.UTF8.GetString(op.Span[info.ElementId]));
+            }
+        }
+
+        if (invalid is not null)
         {
             Refuse("invalid_op");
             Enqueue(ServerMessages.Error(ErrorCodes.InvalidOp, invalid, parsed.N));
@@ -352,10 +411,13 @@ public sealed partial class BoardConnection
             return;
         }
 
+        using var authorize = RealtimeTelemetry.StartChild("authorize", ActivityKind.Internal, receive);
         var role = _principal.Role;
+        authorize?.SetTag("sharedcanvas.role", role.ToWire());
         if (!role.CanWrite() || (info.Kind == OpKind.Clear && role != BoardRole.Owner))
         {
-            Refuse("forbidden");
+            Refuse("forbidden", authorize);
+            RealtimeTelemetry.Refused(receive, "forbidden");
             Enqueue(ServerMessages.Error(ErrorCodes.Forbidden, role.CanWrite() ? "only the owner may clear the board" : "viewers cannot change the board", parsed.N));
             if (++_forbiddenWrites >= 3)
             {
@@ -365,12 +427,28 @@ public sealed partial class BoardConnection
             return;
         }
 
-        var traceParent = parsed.TraceParent.End.Value > 0 ? message[parsed.TraceParent] : ReadOnlyMemory<byte>.Empty;
-        var tail = ArrayPool<byte>.Shared.Rent(OpEnvelope.TailLength(_clientPart.Length, _authorPart.Length, op.Length));
+        authorize?.Dispose();
+
+        // The durable append and the publish are one Redis script; the publish span's context is what
+        // travels in the stored message, so every replica's fan-out continues this trace.
+        using var append = RealtimeTelemetry.StartChild($"append {RealtimeTelemetry.Destination}", ActivityKind.Client, receive);
+        append?.SetTag("db.system.name", "redis");
+        append?.SetTag("db.system", "redis"); // the name the Aspire dashboard reads ("DATA redis …")
+        append?.SetTag("db.operation.name", "EVALSHA");
+        using var publish = RealtimeTelemetry.StartChild($"publish {RealtimeTelemetry.Destination}", ActivityKind.Producer, append);
+        publish?.SetTag("messaging.system", "sharedcanvas");
+        publish?.SetTag("messaging.operation.type", "send");
+        publish?.SetTag("messaging.operation.name", "publish");
+        publish?.SetTag(RealtimeTelemetry.DashboardOperation, "publish");
+        publish?.SetTag("messaging.destination.name", _principal.BoardId);
+        var traceParent = publish is not null ? Encoding.ASCII.GetBytes(RealtimeTelemetry.Inject(publish) ?? "")
+            : parsed.TraceParent.End.Value > 0 ? message.Span[parsed.TraceParent].ToArray() : [];
+        var elementId = info.ElementId.End.Value > 0 ? op.Span[info.ElementId] : default;
+        var tail = ArrayPool<byte>.Shared.Rent(OpEnvelope.TailLength(_clientPart.Length, _authorPart.Length, op.Length) + elementId.Length);
         try
         {
             var timestamp = now.ToUnixTimeMilliseconds();
-            var length = OpEnvelope.WriteTail(tail, _clientPart, parsed.N, _authorPart, timestamp, traceParent.Span, op.Span);
+            var length = OpEnvelope.WriteTail(tail, _clientPart, parsed.N, timestamp, traceParent, elementId, _authorPart, op.Span);
             AppendResult result;
             try
             {
@@ -381,8 +459,16 @@ public sealed partial class BoardConnection
                 // Nothing was acknowledged. The client reconnects with backoff and resends everything
                 // unacknowledged, which is also how it recovers from every other failure.
                 LogAppendFailed(ex, Id, _principal.BoardId);
+                append?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                RealtimeTelemetry.Refused(receive, "log_unavailable");
                 RequestClose(CloseCodes.TryAgainLater, "the board's log is unavailable; reconnect and resend");
                 return;
+            }
+
+            foreach (var span in new[] { receive, append, publish })
+            {
+                span?.SetTag("sharedcanvas.seq", result.Seq);
+                span?.SetTag("sharedcanvas.duplicate", !result.Applied);
             }
 
             if (result.Applied)
@@ -433,7 +519,7 @@ public sealed partial class BoardConnection
                 return;
             }
 
-            TryEnqueueLocked(ServerMessages.Synced(sent));
+            TryEnqueueLocked(new Outgoing(ServerMessages.Synced(sent)));
             foreach (var item in _buffered!)
             {
                 if (item.Seq <= sent)
@@ -441,7 +527,7 @@ public sealed partial class BoardConnection
                     continue;
                 }
 
-                TryEnqueueLocked(item.Message ?? ServerMessages.Ack(item.N, item.Seq, duplicate: false));
+                TryEnqueueLocked(item.Message is { } buffered ? new Outgoing(buffered, item.Timestamp) : new Outgoing(ServerMessages.Ack(item.N, item.Seq, duplicate: false)));
                 sent = item.Seq;
             }
 
@@ -484,7 +570,7 @@ public sealed partial class BoardConnection
                 continue;
             }
 
-            await _outgoing.Writer.WriteAsync(ServerMessages.Snapshot(snapshot.Seq, snapshot.Elements), _abort.Token);
+            await _outgoing.Writer.WriteAsync(new Outgoing(ServerMessages.Snapshot(snapshot.Seq, snapshot.Elements)), _abort.Token);
             return await StreamFromAsync(page, snapshot.Seq);
         }
     }
@@ -496,7 +582,7 @@ public sealed partial class BoardConnection
         {
             foreach (var entry in page)
             {
-                await _outgoing.Writer.WriteAsync(entry.Message, _abort.Token);
+                await _outgoing.Writer.WriteAsync(new Outgoing(entry.Message), _abort.Token);
                 sent = entry.Seq;
             }
 
@@ -525,7 +611,7 @@ public sealed partial class BoardConnection
     }
 
     /// <summary>Fan-out of one operation from the board's log, in sequence order.</summary>
-    internal void DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n)
+    internal Delivery DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n, long timestamp)
     {
         var own = _clientId is not null && client.SequenceEqual(_clientId);
         lock (_gate)
@@ -533,19 +619,22 @@ public sealed partial class BoardConnection
             switch (_mode)
             {
                 case Mode.CatchingUp:
-                    _buffered!.Add(new Buffered(seq, own ? null : message, n));
+                    _buffered!.Add(new Buffered(seq, own ? null : message, n, timestamp));
                     if (_buffered.Count > MaxBufferedWhileCatchingUp)
                     {
                         OverflowLocked();
+                        return Delivery.Dropped;
                     }
 
-                    return;
+                    return Delivery.Buffered;
                 case Mode.Live when seq > _lastSeqSent:
                     _lastSeqSent = seq;
-                    TryEnqueueLocked(own ? ServerMessages.Ack(n, seq, duplicate: false) : message);
-                    return;
+                    var sent = own
+                        ? TryEnqueueLocked(new Outgoing(ServerMessages.Ack(n, seq, duplicate: false)))
+                        : TryEnqueueLocked(new Outgoing(message, timestamp));
+                    return !sent ? Delivery.Dropped : own ? Delivery.Acknowledged : Delivery.Sent;
                 default:
-                    return;
+                    return Delivery.Skipped;
             }
         }
     }
@@ -557,7 +646,7 @@ public sealed partial class BoardConnection
         {
             if (_mode == Mode.Live)
             {
-                TryEnqueueLocked(message);
+                TryEnqueueLocked(new Outgoing(message));
             }
         }
     }
@@ -620,17 +709,20 @@ public sealed partial class BoardConnection
         {
             if (_mode != Mode.Closing)
             {
-                TryEnqueueLocked(message);
+                TryEnqueueLocked(new Outgoing(message));
             }
         }
     }
 
-    private void TryEnqueueLocked(ReadOnlyMemory<byte> message)
+    private bool TryEnqueueLocked(Outgoing message)
     {
-        if (!_outgoing.Writer.TryWrite(message))
+        if (_outgoing.Writer.TryWrite(message))
         {
-            OverflowLocked();
+            return true;
         }
+
+        OverflowLocked();
+        return false;
     }
 
     private void OverflowLocked()
@@ -663,7 +755,11 @@ public sealed partial class BoardConnection
             {
                 while (!_discardQueued && reader.TryRead(out var message))
                 {
-                    await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                    await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                    if (message.Timestamp > 0)
+                    {
+                        _services.Telemetry.FanoutDuration.Record(_services.Time.GetUtcNow().ToUnixTimeMilliseconds() - message.Timestamp);
+                    }
                 }
             }
 
@@ -679,8 +775,11 @@ public sealed partial class BoardConnection
         }
     }
 
-    private void Refuse(string reason) =>
+    private void Refuse(string reason, Activity? span = null)
+    {
         _services.Telemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        RealtimeTelemetry.Refused(span ?? Activity.Current, reason);
+    }
 
     private static string MessageTypeName(ClientMessageType type) => type switch
     {

@@ -56,6 +56,13 @@ public sealed class RealtimeOptions
     [Range(1, 100_000)]
     public int MaxSocketsPerUser { get; set; } = 20;
 
+    /// <summary>
+    /// The share of strokes browsers trace (they set the <c>traceparent</c> sampled flag with this
+    /// probability; the services follow the browser's decision). 1 traces every stroke.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double TraceSampleRatio { get; set; } = 1.0;
+
     /// <summary>How long a socket may stay open without sending <c>hello</c>.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

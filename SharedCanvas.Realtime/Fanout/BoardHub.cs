@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 using SharedCanvas.Realtime.Connections;
 using SharedCanvas.Realtime.Protocol;
@@ -25,8 +26,11 @@ public sealed partial class BoardHub
     private IDatabase? _db;
     private ISubscriber? _subscriber;
 
-    public BoardHub(string boardId, BoardLog log, RealtimeTelemetry telemetry, ILogger logger)
+    private readonly string _replica;
+
+    public BoardHub(string boardId, BoardLog log, RealtimeTelemetry telemetry, ILogger logger, string replica)
     {
+        _replica = replica;
         Keys = new BoardKeys(boardId);
         _log = log;
         _telemetry = telemetry;
@@ -247,29 +251,90 @@ public sealed partial class BoardHub
     private static long SequenceOf(byte[] payload) =>
         OpEnvelope.TryReadHeader(payload, out var seq, out _, out _) ? seq : -1;
 
+    /// <summary>
+    /// Writes one operation to this replica's sockets (the sender's gets an ack). When the operation carries
+    /// a trace context, the fan-out is a span of that trace: a child of the publish, on every replica.
+    /// </summary>
     private void Deliver(byte[] payload)
     {
-        if (!OpEnvelope.TryReadHeader(payload, out var seq, out var client, out var n))
+        if (!OpEnvelope.TryReadHeader(payload, out OpEnvelope.Header header))
         {
             return;
         }
 
+        var client = payload.AsSpan()[header.Client];
+        using var fanout = StartFanout(payload, header);
         var members = Volatile.Read(ref _members);
+        int sent = 0, acknowledged = 0, buffered = 0, dropped = 0;
         foreach (var member in members)
         {
-            member.DeliverOp(payload, seq, client, n);
+            switch (member.DeliverOp(payload, header.Seq, client, header.N, header.Timestamp))
+            {
+                case BoardConnection.Delivery.Sent: sent++; break;
+                case BoardConnection.Delivery.Acknowledged: acknowledged++; break;
+                case BoardConnection.Delivery.Buffered: buffered++; break;
+                case BoardConnection.Delivery.Dropped: dropped++; break;
+            }
         }
 
-        _deliveredSeq = seq;
-        _telemetry.Deliveries.Add(members.Length, new KeyValuePair<string, object?>("type", "op"));
+        _deliveredSeq = header.Seq;
+        _telemetry.Deliveries.Add(sent + buffered, new KeyValuePair<string, object?>("type", "op"));
+        if (acknowledged > 0)
+        {
+            _telemetry.Deliveries.Add(acknowledged, new KeyValuePair<string, object?>("type", "ack"));
+        }
+
+        if (fanout is not null)
+        {
+            fanout.SetTag("sharedcanvas.fanout.recipients", sent + buffered);
+            fanout.SetTag("sharedcanvas.fanout.acks", acknowledged);
+            fanout.SetTag("sharedcanvas.fanout.drops", dropped);
+            if (dropped > 0)
+            {
+                fanout.SetStatus(ActivityStatusCode.Error, $"{dropped} slow sockets closed (1013)");
+            }
+        }
+    }
+
+    private Activity? StartFanout(byte[] payload, OpEnvelope.Header header)
+    {
+        if (header.TraceParent.End.Value == 0 || !RealtimeTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        Activity.Current = null;
+        var fanout = RealtimeTelemetry.Source.StartActivity($"process {RealtimeTelemetry.Destination}", ActivityKind.Consumer,
+            RealtimeTelemetry.Extract(payload.AsSpan()[header.TraceParent]));
+        if (fanout is { IsAllDataRequested: true })
+        {
+            fanout.SetTag("messaging.system", "sharedcanvas");
+            fanout.SetTag("messaging.operation.type", "process");
+            fanout.SetTag("messaging.operation.name", "fan-out");
+            fanout.SetTag(RealtimeTelemetry.DashboardOperation, "fan-out");
+            fanout.SetTag("messaging.destination.name", Keys.BoardId);
+            fanout.SetTag("messaging.destination.template", RealtimeTelemetry.Destination);
+            fanout.SetTag("sharedcanvas.board.id", Keys.BoardId);
+            fanout.SetTag("sharedcanvas.seq", header.Seq);
+            fanout.SetTag("sharedcanvas.replica", _replica);
+            if (header.ElementId.End.Value > 0)
+            {
+                fanout.SetTag("sharedcanvas.element.id", System.Text.Encoding.UTF8.GetString(payload.AsSpan()[header.ElementId]));
+            }
+        }
+
+        return fanout;
     }
 
     private void DeliverEphemeral(byte[] payload)
     {
-        foreach (var member in Volatile.Read(ref _members))
+        var members = Volatile.Read(ref _members);
+        foreach (var member in members)
         {
             member.DeliverEphemeral(payload);
         }
+
+        _telemetry.Deliveries.Add(members.Length, new KeyValuePair<string, object?>("type", payload.AsSpan().StartsWith("{\"type\":\"cursors\""u8) ? "cursors" : "presence"));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Board {BoardId}: publishes {From}-{To} missed on this replica; filling them from the log")]

@@ -25,8 +25,11 @@ public sealed partial class BoardHubs : BackgroundService
     private readonly ILogger<BoardHub> _logger;
     private readonly TimeProvider _time;
 
-    public BoardHubs(IConnectionMultiplexer redis, BoardLog log, RealtimeTelemetry telemetry, ILogger<BoardHub> logger, TimeProvider time)
+    private readonly string _replica;
+
+    public BoardHubs(IConnectionMultiplexer redis, BoardLog log, RealtimeTelemetry telemetry, ILogger<BoardHub> logger, TimeProvider time, ReplicaIdentity replica)
     {
+        _replica = replica.Name;
         _redis = redis;
         _log = log;
         _telemetry = telemetry;
@@ -89,7 +92,7 @@ public sealed partial class BoardHubs : BackgroundService
 
     private async Task<BoardHub> StartHubAsync(string boardId)
     {
-        var hub = new BoardHub(boardId, _log, _telemetry, _logger);
+        var hub = new BoardHub(boardId, _log, _telemetry, _logger, _replica);
         await hub.StartAsync(_redis).ConfigureAwait(false);
         return hub;
     }

@@ -6,7 +6,7 @@ namespace SharedCanvas.Realtime.Protocol;
 
 /// <summary>
 /// The server's form of an operation, as stored in the board's log and broadcast to every socket
-/// (docs/protocol.md §4.3): <c>{"type":"op","seq":S,"client":"C","n":N,"author":"U","ts":T,"tp":"…","op":{…}}</c>.
+/// (docs/protocol.md §4.3): <c>{"type":"op","seq":S,"client":"C","n":N,"ts":T,"tp":"…","eid":"…","author":"U","op":{…}}</c>.
 /// The log script writes the head up to the sequence number; the server writes the rest (the tail) once,
 /// and every replica forwards the same bytes to every socket.
 /// </summary>
@@ -34,15 +34,14 @@ public static class OpEnvelope
         Encoding.UTF8.GetBytes($",\"author\":\"{JsonEncodedText.Encode(userId)}\"");
 
     /// <summary>Writes the tail (everything after the sequence number) and returns its length.</summary>
-    public static int WriteTail(Span<byte> destination, ReadOnlySpan<byte> clientPart, long n, ReadOnlySpan<byte> authorPart,
-        long timestamp, ReadOnlySpan<byte> traceParent, ReadOnlySpan<byte> op)
+    public static int WriteTail(Span<byte> destination, ReadOnlySpan<byte> clientPart, long n, long timestamp,
+        ReadOnlySpan<byte> traceParent, ReadOnlySpan<byte> elementId, ReadOnlySpan<byte> authorPart, ReadOnlySpan<byte> op)
     {
         var length = 0;
         Append(destination, ref length, clientPart);
         Append(destination, ref length, ",\"n\":"u8);
         Utf8Formatter.TryFormat(n, destination[length..], out var written);
         length += written;
-        Append(destination, ref length, authorPart);
         Append(destination, ref length, ",\"ts\":"u8);
         Utf8Formatter.TryFormat(timestamp, destination[length..], out written);
         length += written;
@@ -53,6 +52,14 @@ public static class OpEnvelope
             destination[length++] = (byte)'"';
         }
 
+        if (!elementId.IsEmpty)
+        {
+            Append(destination, ref length, ",\"eid\":\""u8);
+            Append(destination, ref length, elementId);
+            destination[length++] = (byte)'"';
+        }
+
+        Append(destination, ref length, authorPart);
         Append(destination, ref length, ",\"op\":"u8);
         Append(destination, ref length, op);
         destination[length++] = (byte)'}';
@@ -65,35 +72,85 @@ public static class OpEnvelope
     /// <summary>True for an operation message (as opposed to presence or cursors on the same channel).</summary>
     public static bool IsOp(ReadOnlySpan<byte> message) => message.StartsWith(Head);
 
-    /// <summary>Reads the sequence number, client id and operation number from the start of an operation message.</summary>
+    /// <summary>The fields at the start of an operation message (string fields as ranges of it).</summary>
+    public struct Header
+    {
+        public long Seq;
+        public Range Client;
+        public long N;
+        public long Timestamp;
+        public Range TraceParent;
+        public Range ElementId;
+    }
+
+    /// <summary>Reads seq, client, n, ts and (when present) tp and eid from the start of an operation message.</summary>
+    public static bool TryReadHeader(ReadOnlySpan<byte> message, out Header header)
+    {
+        header = default;
+        if (!message.StartsWith(Head) || !Utf8Parser.TryParse(message[Head.Length..], out header.Seq, out var consumed))
+        {
+            return false;
+        }
+
+        var at = Head.Length + consumed;
+        if (!TryString(message, ref at, ",\"client\":\""u8, out header.Client)
+            || !TryNumber(message, ref at, ",\"n\":"u8, out header.N))
+        {
+            return false;
+        }
+
+        // Logs written before the trace fields existed have the author (a user id, no escapes) here.
+        TryString(message, ref at, ",\"author\":\""u8, out _);
+        if (!TryNumber(message, ref at, ",\"ts\":"u8, out header.Timestamp))
+        {
+            return false;
+        }
+
+        TryString(message, ref at, ",\"tp\":\""u8, out header.TraceParent);
+        TryString(message, ref at, ",\"eid\":\""u8, out header.ElementId);
+        return true;
+    }
+
+    /// <summary>Reads seq, client and n (the fields fan-out needs for every socket).</summary>
     public static bool TryReadHeader(ReadOnlySpan<byte> message, out long seq, out ReadOnlySpan<byte> client, out long n)
     {
-        client = default;
-        n = 0;
-        seq = 0;
-        if (!message.StartsWith(Head) || !Utf8Parser.TryParse(message[Head.Length..], out seq, out var consumed))
+        var ok = TryReadHeader(message, out Header header);
+        seq = header.Seq;
+        n = header.N;
+        client = ok ? message[header.Client] : default;
+        return ok;
+    }
+
+    private static bool TryString(ReadOnlySpan<byte> message, ref int at, ReadOnlySpan<byte> key, out Range value)
+    {
+        value = default;
+        if (!message[at..].StartsWith(key))
         {
             return false;
         }
 
-        var rest = message[(Head.Length + consumed)..];
-        ReadOnlySpan<byte> clientKey = ",\"client\":\""u8;
-        if (!rest.StartsWith(clientKey))
-        {
-            return false;
-        }
-
-        rest = rest[clientKey.Length..];
-        var quote = rest.IndexOf((byte)'"');
+        var start = at + key.Length;
+        var quote = message[start..].IndexOf((byte)'"');
         if (quote < 0)
         {
             return false;
         }
 
-        client = rest[..quote];
-        rest = rest[(quote + 1)..];
-        ReadOnlySpan<byte> nKey = ",\"n\":"u8;
-        return rest.StartsWith(nKey) && Utf8Parser.TryParse(rest[nKey.Length..], out n, out _);
+        value = new Range(start, start + quote);
+        at = start + quote + 1;
+        return true;
+    }
+
+    private static bool TryNumber(ReadOnlySpan<byte> message, ref int at, ReadOnlySpan<byte> key, out long value)
+    {
+        value = 0;
+        if (!message[at..].StartsWith(key) || !Utf8Parser.TryParse(message[(at + key.Length)..], out value, out var consumed))
+        {
+            return false;
+        }
+
+        at += key.Length + consumed;
+        return true;
     }
 
     private static void Append(Span<byte> destination, ref int length, ReadOnlySpan<byte> value)

@@ -27,6 +27,7 @@ public static class ServerMessages
             writer.WriteEndObject();
             writer.WriteNumber("head", head);
             writer.WriteNumber("expiresAt", principal.ExpiresAt.ToUnixTimeSeconds());
+            writer.WriteNumber("traceSampleRatio", options.TraceSampleRatio);
             writer.WriteStartObject("limits");
             writer.WriteNumber("maxMessageBytes", options.MaxMessageBytes);
             writer.WriteNumber("messagesPerSecond", options.MessagesPerSecond);

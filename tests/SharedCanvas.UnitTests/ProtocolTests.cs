@@ -1,4 +1,5 @@
 using System.Text;
+using OpenTelemetry.Trace;
 using SharedCanvas.Realtime.Protocol;
 
 namespace SharedCanvas.UnitTests;
@@ -146,16 +147,74 @@ public sealed class OpEnvelopeTests
     {
         var tail = new byte[512];
         var op = """{"k":"end","id":"a"}"""u8;
-        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 9, OpEnvelope.AuthorPart("user\"1"), 1700000000000, default, op);
+        var traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"u8;
+        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 9, 1700000000000, traceParent, "a"u8, OpEnvelope.AuthorPart("user\"1"), op);
         var message = Encoding.UTF8.GetBytes("{\"type\":\"op\",\"seq\":123").Concat(tail[..length]).ToArray();
 
-        Assert.True(OpEnvelope.TryReadHeader(message, out var seq, out var client, out var n));
-        Assert.Equal(123, seq);
-        Assert.Equal("client01", Encoding.UTF8.GetString(client));
-        Assert.Equal(9, n);
+        Assert.True(OpEnvelope.TryReadHeader(message, out OpEnvelope.Header header));
+        Assert.Equal(123, header.Seq);
+        Assert.Equal("client01", Encoding.UTF8.GetString(message.AsSpan()[header.Client]));
+        Assert.Equal(9, header.N);
+        Assert.Equal(1700000000000, header.Timestamp);
+        Assert.Equal("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Encoding.UTF8.GetString(message.AsSpan()[header.TraceParent]));
+        Assert.Equal("a", Encoding.UTF8.GetString(message.AsSpan()[header.ElementId]));
         var parsed = System.Text.Json.Nodes.JsonNode.Parse(message)!;
         Assert.Equal("user\"1", (string?)parsed["author"]);
         Assert.Equal("end", (string?)parsed["op"]!["k"]);
+    }
+
+    [Fact]
+    public void HeaderReadsWithoutTheOptionalFields()
+    {
+        var tail = new byte[256];
+        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 2, 5, default, default, OpEnvelope.AuthorPart("u"), """{"k":"clear"}"""u8);
+        var message = Encoding.UTF8.GetBytes("{\"type\":\"op\",\"seq\":7").Concat(tail[..length]).ToArray();
+
+        Assert.True(OpEnvelope.TryReadHeader(message, out OpEnvelope.Header header));
+        Assert.Equal((7, 2, 5), (header.Seq, header.N, header.Timestamp));
+        Assert.Equal(0, header.TraceParent.End.Value);
+        Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(message));
+    }
+
+    [Fact]
+    public void HeaderOfALogEntryWrittenBeforeTheTraceFieldsStillReads()
+    {
+        var message = """{"type":"op","seq":41,"client":"client01","n":3,"author":"5b9e","ts":1700000000000,"tp":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","op":{"k":"clear"}}"""u8;
+
+        Assert.True(OpEnvelope.TryReadHeader(message, out OpEnvelope.Header header));
+        Assert.Equal((41, 3, 1700000000000), (header.Seq, header.N, header.Timestamp));
+        Assert.Equal(55, header.TraceParent.End.Value - header.TraceParent.Start.Value);
+    }
+}
+
+/// <summary>Trace context in and out of messages, through the OpenTelemetry SDK's propagator.</summary>
+public sealed class TracePropagationTests
+{
+    [Fact]
+    public void ABrowsersTraceParentIsContinuedAndTheChildsIsInjected()
+    {
+        using var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(SharedCanvas.Realtime.RealtimeTelemetry.Name).Build();
+        const string Browser = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+        using var receive = SharedCanvas.Realtime.RealtimeTelemetry.StartReceive(Encoding.ASCII.GetBytes(Browser), default, "board", "c-1", "u", 10);
+        Assert.NotNull(receive);
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", receive.TraceId.ToHexString());
+        Assert.Equal("00f067aa0ba902b7", receive.ParentSpanId.ToHexString());
+        Assert.True(receive.Recorded);
+
+        var injected = SharedCanvas.Realtime.RealtimeTelemetry.Inject(receive);
+        Assert.Equal($"00-4bf92f3577b34da6a3ce929d0e0e4736-{receive.SpanId.ToHexString()}-01", injected);
+        var extracted = SharedCanvas.Realtime.RealtimeTelemetry.Extract(Encoding.ASCII.GetBytes(injected!));
+        Assert.Equal((receive.TraceId, receive.SpanId), (extracted.TraceId, extracted.SpanId));
+    }
+
+    [Fact]
+    public void AStrokeTheBrowserSampledOutIsNotRecorded()
+    {
+        using var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(SharedCanvas.Realtime.RealtimeTelemetry.Name)
+            .SetSampler(new ParentBasedSampler(new AlwaysOnSampler())).Build();
+        using var receive = SharedCanvas.Realtime.RealtimeTelemetry.StartReceive("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"u8, default, "board", "c-1", "u", 10);
+        Assert.False(receive?.Recorded ?? false);
     }
 }
 

@@ -10,6 +10,18 @@ function randomId(length = 16) {
   return Array.from(bytes, b => alphabet[b & 63]).join('');
 }
 
+function randomHex(bytes) {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), b => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * A new trace for one stroke (or one action): a random W3C trace id. Each operation of the stroke gets
+ * its own span id under it (see `send`), so the whole stroke is one trace in the dashboard.
+ */
+export function newTrace(sampleRatio = 1) {
+  return { id: randomHex(16), sampled: Math.random() < sampleRatio };
+}
+
 /** Holds a lock named after the client id for as long as the page lives; false if another tab holds it. */
 function claimClientId(id) {
   if (!navigator.locks) return Promise.resolve(true);
@@ -106,9 +118,18 @@ export class BoardConnection extends EventTarget {
     this.socket?.close(1000, 'leaving');
   }
 
-  /** Sends one operation: applied locally at once, kept until the server acknowledges it. */
-  send(op, tp) {
+  /** A trace for a new stroke or action, sampled as the server asks (welcome.traceSampleRatio). */
+  newTrace() {
+    return newTrace(this.traceSampleRatio ?? 1);
+  }
+
+  /**
+   * Sends one operation: applied locally at once, kept until the server acknowledges it. With a `trace`
+   * (from `newTrace`), it carries a W3C traceparent in that trace.
+   */
+  send(op, trace) {
     const n = this.nextN++;
+    const tp = trace ? `00-${trace.id}-${randomHex(8)}-${trace.sampled ? '01' : '00'}` : undefined;
     const entry = tp ? { n, op, tp } : { n, op };
     this.unacked.push(entry);
     this.model.addPending(n, op);
@@ -192,6 +213,7 @@ export class BoardConnection extends EventTarget {
     switch (message.type) {
       case 'welcome':
         this.model.me = message.me;
+        this.traceSampleRatio = message.traceSampleRatio ?? 1;
         this.scheduleRefresh(message.expiresAt);
         this.dispatchEvent(new CustomEvent('welcome', { detail: message }));
         break;

@@ -69,7 +69,8 @@ export class History extends EventTarget {
   }
 
   async apply(action, backwards) {
-    const send = op => this.connection.send(op);
+    const trace = this.connection.newTrace();
+    const send = op => this.connection.send(op, trace);
     switch (action.kind) {
       case 'added':
         if (backwards) action.ns = chunks(action.ids).map(ids => send({ k: 'delete', ids }));
@@ -106,7 +107,7 @@ export class History extends EventTarget {
   async restore(ns) {
     for (const n of ns ?? []) {
       const seq = await this.connection.seqOf(n);
-      if (seq) this.connection.send({ k: 'restore', ref: seq });
+      if (seq) this.connection.send({ k: 'restore', ref: seq }, this.connection.newTrace());
     }
   }
 

@@ -79,20 +79,22 @@ app.deleteSelection = () => {
   const ids = [...renderer.preview.selection].filter(id => model.element(id)?.deleted === null);
   if (!app.canEdit || ids.length === 0) return;
   const ns = [];
-  for (let i = 0; i < ids.length; i += 1000) ns.push(connection.send({ k: 'delete', ids: ids.slice(i, i + 1000) }));
+  const trace = connection.newTrace();
+  for (let i = 0; i < ids.length; i += 1000) ns.push(connection.send({ k: 'delete', ids: ids.slice(i, i + 1000) }, trace));
   history.deleted(ids, ns);
   app.clearSelection();
 };
 
 app.clearBoard = () => {
   if (!app.isOwner) return;
-  history.cleared(connection.send({ k: 'clear' }));
+  history.cleared(connection.send({ k: 'clear' }, connection.newTrace()));
   app.clearSelection();
 };
 
 /** A style change applies to the selection too (one undo step for all of it). */
 app.restyleSelection = change => {
   const changes = [];
+  const trace = connection.newTrace();
   for (const id of renderer.preview.selection) {
     const el = model.element(id);
     if (!el || el.deleted !== null) continue;
@@ -111,7 +113,7 @@ app.restyleSelection = change => {
     if (Object.keys(after).length === 0) continue;
     // A field that had no value cannot be a condition (the protocol takes only real values there).
     const condition = Object.fromEntries(Object.entries(before).filter(([, value]) => value !== null && value !== undefined));
-    connection.send(Object.keys(condition).length ? { k: 'update', id, set: after, if: condition } : { k: 'update', id, set: after });
+    connection.send(Object.keys(condition).length ? { k: 'update', id, set: after, if: condition } : { k: 'update', id, set: after }, trace);
     changes.push({ id, before, after });
   }
   if (changes.length) history.restyled(changes);
@@ -167,7 +169,10 @@ connection.addEventListener('state', ({ detail }) => {
   }
   if (model.visibleElements().next().done === false) app.fitToContent();
 });
-connection.addEventListener('welcome', ({ detail }) => { connection.limits = detail.limits; });
+connection.addEventListener('welcome', ({ detail }) => {
+  connection.limits = detail.limits;
+  connection.server = detail.server; // the realtime replica holding this socket
+});
 
 // Tests and the browser benchmark read the page's state through this handle; nothing else uses it.
 window.sharedCanvas = { model, connection, renderer, viewport, history, app, presence };

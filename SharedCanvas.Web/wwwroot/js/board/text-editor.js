@@ -71,19 +71,20 @@ export class TextEditor {
     this.textarea.hidden = true;
     this.app.renderer.preview.editing = null;
     const { connection, history } = this.app;
+    const trace = connection.newTrace();
     if (editing.id === null) {
       if (text.length === 0) return;
       const id = this.app.nextElementId();
       connection.send({
         k: 'add',
         el: { id, t: 'text', color: editing.color, width: 1, opacity: editing.opacity, pts: [editing.x, editing.y], text, size: editing.size },
-      });
+      }, trace);
       history.added([id]);
     } else if (text.length === 0) {
-      const n = connection.send({ k: 'delete', ids: [editing.id] });
+      const n = connection.send({ k: 'delete', ids: [editing.id] }, trace);
       history.deleted([editing.id], [n]);
     } else if (text !== editing.original) {
-      connection.send({ k: 'update', id: editing.id, set: { text }, if: { text: editing.original } });
+      connection.send({ k: 'update', id: editing.id, set: { text }, if: { text: editing.original } }, trace);
       history.restyled([{ id: editing.id, before: { text: editing.original }, after: { text } }]);
     }
     this.app.renderer.requestRender();

@@ -37,11 +37,12 @@ export class FreehandTool {
     const { style } = this.app;
     const id = this.app.nextElementId();
     const width = this.type === 'highlighter' ? Math.min(200, style.width * 4) : style.width;
-    this.active = { id, batch: [], timer: 0 };
+    const trace = this.app.connection.newTrace();
+    this.active = { id, batch: [], timer: 0, trace };
     this.app.connection.send({
       k: 'add',
       el: { id, t: this.type, color: style.color, width, opacity: style.opacity, pts: [round(p.x), round(p.y), pressureOf(event)] },
-    });
+    }, trace);
   }
 
   move(event) {
@@ -58,9 +59,9 @@ export class FreehandTool {
   up() {
     if (!this.active) return;
     this.flush();
-    const { id } = this.active;
+    const { id, trace } = this.active;
     this.active = null;
-    this.app.connection.send({ k: 'end', id });
+    this.app.connection.send({ k: 'end', id }, trace);
     this.app.history.added([id]);
   }
 
@@ -72,7 +73,7 @@ export class FreehandTool {
     clearTimeout(active.timer);
     active.timer = 0;
     if (active.batch.length === 0) return;
-    this.app.connection.send({ k: 'points', id: active.id, pts: active.batch });
+    this.app.connection.send({ k: 'points', id: active.id, pts: active.batch }, active.trace);
     active.batch = [];
   }
 }
@@ -91,8 +92,9 @@ export class ShapeTool {
     const x = round(p.x), y = round(p.y);
     const el = { id, t: this.type, color: style.color, width: style.width, opacity: style.opacity, pts: [x, y, x, y] };
     if (this.type === 'rect' || this.type === 'ellipse') el.fill = style.fill;
-    this.active = { id, x, y, pts: [x, y, x, y], timer: 0, sent: 0 };
-    this.app.connection.send({ k: 'add', el });
+    const trace = this.app.connection.newTrace();
+    this.active = { id, x, y, pts: [x, y, x, y], timer: 0, sent: 0, trace };
+    this.app.connection.send({ k: 'add', el }, trace);
   }
 
   move(event, p) {
@@ -123,7 +125,7 @@ export class ShapeTool {
     clearTimeout(active.timer);
     active.timer = 0;
     active.sent = performance.now();
-    this.app.connection.send({ k: 'update', id: active.id, set: { pts: active.pts } });
+    this.app.connection.send({ k: 'update', id: active.id, set: { pts: active.pts } }, active.trace);
   }
 
   up() {
@@ -132,10 +134,10 @@ export class ShapeTool {
     clearTimeout(active.timer);
     this.active = null;
     const [x1, y1, x2, y2] = active.pts;
-    this.app.connection.send({ k: 'end', id: active.id, pts: active.pts });
+    this.app.connection.send({ k: 'end', id: active.id, pts: active.pts }, active.trace);
     if (Math.hypot(x2 - x1, y2 - y1) * this.app.viewport.scale < 3) {
       // A click without a drag makes nothing.
-      this.app.connection.send({ k: 'delete', ids: [active.id] });
+      this.app.connection.send({ k: 'delete', ids: [active.id] }, active.trace);
       return;
     }
     this.app.history.added([active.id]);
@@ -201,7 +203,8 @@ export class EraserTool {
       this.app.renderer.requestRender();
       return;
     }
-    const ns = chunks(ids).map(chunk => this.app.connection.send({ k: 'delete', ids: chunk }));
+    const trace = this.app.connection.newTrace();
+    const ns = chunks(ids).map(chunk => this.app.connection.send({ k: 'delete', ids: chunk }, trace));
     this.app.history.deleted(ids, ns);
   }
 
@@ -265,7 +268,8 @@ export class SelectTool {
     const preview = this.app.renderer.preview;
     if (drag.kind === 'move' && (preview.dx !== 0 || preview.dy !== 0)) {
       const ids = [...preview.moving];
-      for (const chunk of chunks(ids)) this.app.connection.send({ k: 'update', ids: chunk, dx: preview.dx, dy: preview.dy });
+      const trace = this.app.connection.newTrace();
+      for (const chunk of chunks(ids)) this.app.connection.send({ k: 'update', ids: chunk, dx: preview.dx, dy: preview.dy }, trace);
       this.app.history.moved(ids, preview.dx, preview.dy);
     }
     preview.moving = new Set();
