@@ -31,19 +31,21 @@ internal static class AuthApi
     /// </summary>
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueTokenAsync(
         TokenRequest request, UserManager<AppUser> users, SignInManager<AppUser> signIn, TokenIssuer issuer,
-        RefreshTokenService refreshTokens, CancellationToken cancellationToken)
+        RefreshTokenService refreshTokens, WebTelemetry telemetry, CancellationToken cancellationToken)
     {
         var user = string.IsNullOrEmpty(request.UserName) ? null : await users.FindByNameAsync(request.UserName);
         if (user is null)
         {
             // Hash anyway so that an unknown user takes as long as a wrong password.
             users.PasswordHasher.HashPassword(new AppUser(), request.Password ?? "");
+            telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "api"));
             return InvalidCredentials();
         }
 
         var result = await signIn.CheckPasswordSignInAsync(user, request.Password ?? "", lockoutOnFailure: true);
         if (!result.Succeeded)
         {
+            telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "api"));
             return InvalidCredentials();
         }
 

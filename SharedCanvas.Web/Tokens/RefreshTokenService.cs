@@ -15,7 +15,8 @@ public sealed record IssuedRefreshToken(string Token, DateTimeOffset ExpiresAt);
 /// use, with reuse detection (a replaced token used again revokes its whole family), an absolute
 /// lifetime, and death on sign-out, password change and "sign out everywhere" (the security stamp).
 /// </summary>
-public sealed partial class RefreshTokenService(WebDbContext db, UserManager<AppUser> users, IOptions<AuthOptions> options, TimeProvider time, ILogger<RefreshTokenService> logger)
+public sealed partial class RefreshTokenService(WebDbContext db, UserManager<AppUser> users, IOptions<AuthOptions> options, TimeProvider time,
+    WebTelemetry telemetry, ILogger<RefreshTokenService> logger)
 {
     public async Task<IssuedRefreshToken> IssueAsync(AppUser user, CancellationToken cancellationToken)
     {
@@ -84,6 +85,7 @@ public sealed partial class RefreshTokenService(WebDbContext db, UserManager<App
     private async Task<IssuedRefreshToken> StoreAsync(AppUser user, string familyId, DateTime expiresAt, string? stamp, CancellationToken cancellationToken)
     {
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
+        telemetry.TokensIssued.Add(1, new KeyValuePair<string, object?>("kind", "refresh"));
         db.RefreshTokens.Add(new RefreshToken
         {
             Id = Hash(token),

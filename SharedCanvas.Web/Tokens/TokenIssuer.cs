@@ -12,21 +12,33 @@ public sealed record IssuedToken(string AccessToken, DateTimeOffset ExpiresAt);
 /// Mints the site's access tokens: ES256, short-lived, typed <c>at+jwt</c>, each with a <c>jti</c>.
 /// Only the site holds the private keys; the realtime service can verify tokens but never mint one.
 /// </summary>
-public sealed class TokenIssuer(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time)
+public sealed class TokenIssuer(SigningKeyStore keys, IOptions<AuthOptions> options, TimeProvider time, WebTelemetry telemetry)
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     /// <summary>A token for one board on the realtime service, with the user's role on it.</summary>
-    public IssuedToken IssueRealtimeToken(AppUser user, string boardId, string role) =>
-        Issue(options.Value.RealtimeAudience, user, new Dictionary<string, object>
+    public IssuedToken IssueRealtimeToken(AppUser user, string boardId, string role)
+    {
+        using var activity = WebTelemetry.Source.StartActivity("issue realtime token");
+        activity?.SetTag("sharedcanvas.board.id", boardId);
+        activity?.SetTag("sharedcanvas.role", role);
+        activity?.SetTag("enduser.id", user.Id);
+        telemetry.TokensIssued.Add(1, new KeyValuePair<string, object?>("kind", "realtime"));
+        return Issue(options.Value.RealtimeAudience, user, new Dictionary<string, object>
         {
             [TokenClaims.Board] = boardId,
             [TokenClaims.Role] = role,
         });
+    }
 
     /// <summary>A token for the site's own API, for clients that do not use cookies. It names no board.</summary>
-    public IssuedToken IssueApiToken(AppUser user) =>
-        Issue(options.Value.ApiAudience, user, new Dictionary<string, object>());
+    public IssuedToken IssueApiToken(AppUser user)
+    {
+        using var activity = WebTelemetry.Source.StartActivity("issue api token");
+        activity?.SetTag("enduser.id", user.Id);
+        telemetry.TokensIssued.Add(1, new KeyValuePair<string, object?>("kind", "api"));
+        return Issue(options.Value.ApiAudience, user, new Dictionary<string, object>());
+    }
 
     private IssuedToken Issue(string audience, AppUser user, Dictionary<string, object> claims)
     {

@@ -7,7 +7,7 @@ using SharedCanvas.Web.Model;
 namespace SharedCanvas.Web.Pages.Account;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.SignInPolicy)]
-public sealed class LoginModel(SignInManager<AppUser> signIn) : PageModel
+public sealed class LoginModel(SignInManager<AppUser> signIn, WebTelemetry telemetry) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -35,6 +35,7 @@ public sealed class LoginModel(SignInManager<AppUser> signIn) : PageModel
         if (!result.Succeeded)
         {
             // One message for every failure: no hint whether the account exists or is locked.
+            telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "page"));
             ModelState.AddModelError(string.Empty, "The user name or password is incorrect.");
             return Page();
         }

@@ -7,7 +7,7 @@ using SharedCanvas.Web.Model;
 namespace SharedCanvas.Web.Pages.Account;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.RegistrationPolicy)]
-public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : PageModel
+public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, WebTelemetry telemetry) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -47,6 +47,7 @@ public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppU
             return Page();
         }
 
+        telemetry.Registrations.Add(1);
         await signIn.SignInAsync(user, isPersistent: true);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/boards");
     }
