@@ -152,11 +152,15 @@ public sealed class BoardPage
         await WaitForAsync($"() => {{ const e = window.sharedCanvas.model.plainElements(); return e.length === {count} && e.every(x => x.done) && window.sharedCanvas.connection.unsavedCount === 0; }}");
 
     /// <summary>Saves a screenshot of the page into docs/screenshots (kept in the repository, shown in the README).</summary>
-    public async Task ScreenshotAsync(string name)
+    public async Task ScreenshotAsync(string name) =>
+        await Page.ScreenshotAsync(new() { Path = ScreenshotPath(name) });
+
+    /// <summary>Where the README's screenshot of that name lives (docs/screenshots/name.png).</summary>
+    public static string ScreenshotPath(string name)
     {
         var directory = Path.Combine(RepositoryRoot(), "docs", "screenshots");
         Directory.CreateDirectory(directory);
-        await Page.ScreenshotAsync(new() { Path = Path.Combine(directory, name + ".png") });
+        return Path.Combine(directory, name + ".png");
     }
 
     private static string RepositoryRoot()

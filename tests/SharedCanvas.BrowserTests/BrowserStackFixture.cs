@@ -14,6 +14,9 @@ public class BrowserStackFixture : StackFixture
 
     private readonly List<IBrowserContext> _contexts = [];
 
+    /// <summary>On, as a developer runs the stack: the trace test reads it and photographs it.</summary>
+    protected override bool EnableDashboard => true;
+
     public static string ChromiumPath =>
         Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 

@@ -23,7 +23,7 @@ public sealed class PresenceTests(StackFixture stack)
         var both = await benSocket.WaitForAsync(m => BoardSocket.Type(m) == "presence");
         var joined = await adaSocket.WaitForAsync(m => BoardSocket.Type(m) == "presence.join" && (string?)m["user"]!["name"] == ben.UserName);
 
-        Assert.Equal([ada.UserName, ben.UserName], both["users"]!.AsArray().Select(u => (string)u!["name"]!).Order());
+        Assert.Equal(new[] { ada.UserName, ben.UserName }.Order(), both["users"]!.AsArray().Select(u => (string)u!["name"]!).Order());
         Assert.Equal("viewer", (string?)joined["user"]!["role"]);
         var benConnection = (string)joined["user"]!["conn"]!;
 

@@ -13,6 +13,12 @@ namespace SharedCanvas.Testing;
 /// </summary>
 public sealed class DashboardTelemetry : IDisposable
 {
+    /// <summary>
+    /// A <c>limit</c> that returns all the dashboard holds (the API's default is the newest 200 items).
+    /// Filter by service rather than by <c>resource</c>: each replica is its own resource ("realtime-ab12cd").
+    /// </summary>
+    public const int Everything = 10_000;
+
     private readonly HttpClient _http;
 
     private DashboardTelemetry(HttpClient http) => _http = http;
@@ -63,11 +69,24 @@ public sealed class DashboardTelemetry : IDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The dashboard did not show what was expected at {pathAndQuery}. Last answer: {last?[..Math.Min(2000, last.Length)]}");
+                throw new TimeoutException($"The dashboard did not show what was expected at {pathAndQuery}. Last answer: {Summary(last)}");
             }
 
             await Task.Delay(1000);
         }
+    }
+
+    /// <summary>The spans of an answer as name, service and instance (or its start, when it holds none).</summary>
+    private static string? Summary(string? answer)
+    {
+        if (answer is null)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(answer);
+        var spans = Spans(document).Select(s => $"{s.Span.GetProperty("name").GetString()} ({s.Service} {s.Instance})").ToList();
+        return spans.Count > 0 ? string.Join("; ", spans) : answer[..Math.Min(2000, answer.Length)];
     }
 
     /// <summary>Every span in an OTLP JSON answer, with its resource's service name and instance.</summary>

@@ -29,7 +29,8 @@ public class StackFixture : IAsyncLifetime
     /// <summary>The site's origin (scheme, host and port), as browsers send it in <c>Origin</c>.</summary>
     public string WebOrigin => WebUrl.GetLeftPart(UriPartial.Authority);
 
-    protected virtual int RealtimeReplicas => 1;
+    /// <summary>Two, as the AppHost runs by default: sockets land on either replica and fan-out crosses Redis.</summary>
+    protected virtual int RealtimeReplicas => 2;
 
     protected virtual bool EnableDashboard => false;
 
