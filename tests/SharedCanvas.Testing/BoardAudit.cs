@@ -20,6 +20,8 @@ public static class BoardAudit
         foreach (var drawer in drawers)
         {
             Assert.Equal(0, drawer.Unacknowledged);
+            Assert.True(drawer.Refused.Count == 0,
+                $"the server refused operations of {drawer.ClientId}: {string.Join(", ", drawer.Refused.Select(r => $"{r.Key} ({r.Value})"))}");
             foreach (var (n, _) in drawer.Acknowledged)
             {
                 acknowledged++;

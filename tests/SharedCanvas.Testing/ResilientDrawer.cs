@@ -97,6 +97,20 @@ public sealed class ResilientDrawer : IAsyncDisposable
     /// <summary>Operations sent for the first time.</summary>
     public int Sent { get; private set; }
 
+    /// <summary>Operations the server refused (an <c>error</c> naming them): never applied, never resent. Number → code.</summary>
+    public IReadOnlyDictionary<long, string> Refused
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<long, string>(_refused);
+            }
+        }
+    }
+
+    private readonly Dictionary<long, string> _refused = [];
+
     /// <summary>Operations sent again after a reconnect, because no acknowledgement had arrived.</summary>
     public int Resent { get; private set; }
 
@@ -456,6 +470,11 @@ public sealed class ResilientDrawer : IAsyncDisposable
                     break;
                 case "synced":
                     Live = true;
+                    break;
+                case "error" when root.TryGetProperty("n", out var refused):
+                    // Refused for good (protocol §4.8): drop it, as the board page does.
+                    _unacked.Remove(refused.GetInt64());
+                    _refused[refused.GetInt64()] = root.GetProperty("code").GetString() ?? "";
                     break;
             }
         }

@@ -249,6 +249,13 @@ export class BoardConnection extends EventTarget {
         this.scheduleRefresh(message.expiresAt);
         break;
       case 'error':
+        if (typeof message.n === 'number') {
+          // The server refused operation n and will never apply it: stop resending it (a resend would be
+          // taken for a duplicate of a later operation) and undo its local effect.
+          this.learnSeq(message.n, null);
+          this.acknowledge(message.n);
+          this.model.forgetPending(message.n);
+        }
         this.dispatchEvent(new CustomEvent('servererror', { detail: message }));
         break;
       default:
