@@ -24,9 +24,19 @@ public sealed partial class SiteKeySet(IHttpClientFactory httpClients, IOptions<
         var now = time.GetUtcNow();
         var stale = now - _fetchedAt > settings.JwksAutomaticRefreshInterval;
         var unknown = keyId is not null && !_keys.Any(k => k.KeyId == keyId);
-        if ((stale || unknown) && now - _lastAttempt >= settings.JwksMinimumRefreshInterval)
+        if (stale || unknown)
         {
-            await RefreshAsync(cancellationToken);
+            if (now - _lastAttempt >= settings.JwksMinimumRefreshInterval)
+            {
+                await RefreshAsync(cancellationToken);
+            }
+            else if (unknown)
+            {
+                // A fetch may be under way (the first handshakes after a start arrive together): its
+                // result, not the set it replaces, decides.
+                await _fetching.WaitAsync(cancellationToken);
+                _fetching.Release();
+            }
         }
 
         return _keys;
