@@ -41,7 +41,7 @@ internal static class LateJoinScenario
         Console.WriteLine($"| late-join | {runs[0].Elements:N0} | {runs[0].Bytes:N0} | {runs[0].SnapshotSeq:N0} / {head:N0} | {runs.Count} | {ms[0]:F0} | {ms[ms.Length / 2]:F0} | {ms[^1]:F0} | ≤ 1,000 ms |");
     }
 
-    private static async Task<long> DrawAsync(SiteClient person, string boardId, string origin, int elements)
+    internal static async Task<long> DrawAsync(SiteClient person, string boardId, string origin, int elements)
     {
         await using var writer = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), origin);
         await writer.JoinAsync();
@@ -66,7 +66,7 @@ internal static class LateJoinScenario
         return (long)last["seq"]!;
     }
 
-    private static async Task WaitForSnapshotAsync(SiteClient person, string boardId, long head)
+    internal static async Task WaitForSnapshotAsync(SiteClient person, string boardId, long head)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         while (DateTime.UtcNow < deadline)

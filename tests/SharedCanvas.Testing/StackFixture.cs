@@ -145,16 +145,8 @@ public class StackFixture : IAsyncLifetime
     /// </summary>
     public async Task<int> KillAsync(string resourceId)
     {
-        if (!_latest.TryGetValue(resourceId, out var state)
-            || state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } value)
-        {
-            throw new InvalidOperationException($"No process is known for {resourceId}.");
-        }
-
-        var pid = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
-        var target = state.Resource is ProjectResource
-            ? ProcessTree.Descendants(pid).FirstOrDefault(p => ProcessTree.CommandLine(p).Contains("SharedCanvas.", StringComparison.Ordinal), pid)
-            : pid;
+        var target = ProcessIdOf(resourceId);
+        var state = _latest[resourceId];
         using (var process = System.Diagnostics.Process.GetProcessById(target))
         {
             process.Kill();
@@ -165,6 +157,24 @@ public class StackFixture : IAsyncLifetime
             e => e.ResourceId == resourceId && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text),
             timeout.Token);
         return target;
+    }
+
+    /// <summary>
+    /// The process of one instance of a resource: for a project the application process itself (DCP runs it
+    /// under a <c>dotnet run</c> wrapper), for an executable the process.
+    /// </summary>
+    public int ProcessIdOf(string resourceId)
+    {
+        if (!_latest.TryGetValue(resourceId, out var state)
+            || state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is not { } value)
+        {
+            throw new InvalidOperationException($"No process is known for {resourceId}.");
+        }
+
+        var pid = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);
+        return state.Resource is ProjectResource
+            ? ProcessTree.Descendants(pid).FirstOrDefault(p => ProcessTree.CommandLine(p).Contains("SharedCanvas.", StringComparison.Ordinal), pid)
+            : pid;
     }
 
     /// <summary>Starts a stopped instance again (Aspire's "start" command) and waits until it is healthy.</summary>
