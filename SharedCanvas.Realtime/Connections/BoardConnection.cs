@@ -656,8 +656,10 @@ public sealed partial class BoardConnection
     private DateTimeOffset _lastRateError;
 
     /// <summary>
-    /// A message over the socket's or the user's rate: dropped, with an <c>error</c> at most once a second;
-    /// when it goes on (many refusals within ten seconds) the socket is closed with 1008.
+    /// A message over the socket's or the user's rate: dropped, with an <c>error</c>; when it goes on (many
+    /// refusals within ten seconds) the socket is closed with 1008. A refused operation always gets its
+    /// error (naming <paramref name="n"/>), so that the client drops it rather than resending it later,
+    /// when it would be taken for a duplicate; other messages get one at most once a second.
     /// </summary>
     private void RateLimited(DateTimeOffset now, long? n)
     {
@@ -674,7 +676,7 @@ public sealed partial class BoardConnection
             return;
         }
 
-        if (now - _lastRateError >= TimeSpan.FromSeconds(1))
+        if (n is not null || now - _lastRateError >= TimeSpan.FromSeconds(1))
         {
             _lastRateError = now;
             Enqueue(ServerMessages.Error(ErrorCodes.RateLimited, "too many messages; slow down", n));
