@@ -9,14 +9,7 @@ public sealed class DrawingInBrowserTests(BrowserStackFixture stack) : BrowserTe
     public async Task StrokeDrawnWithTheMouseAppearsOnAnotherPersonsCanvas()
     {
         // Arrange: two people in two browser profiles; Ada creates a board, Ben opens its link.
-        var ada = new BoardPage(await Stack.NewPersonAsync());
-        var ben = new BoardPage(await Stack.NewPersonAsync());
-        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
-        await ben.RegisterAsync(Names.NewUserName(), Names.Password);
-        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
-        await ben.JoinAsync(await ada.CreateShareLinkAsync(boardUrl, "editor"));
-        await ada.WaitUntilLiveAsync();
-        await ben.WaitUntilLiveAsync();
+        var (ada, ben, _) = await TwoPeopleAsync();
 
         // Act: Ada draws a stroke with the mouse.
         await ada.DrawAsync((200, 200), (300, 250), (400, 300));

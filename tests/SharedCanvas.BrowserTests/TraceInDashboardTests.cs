@@ -15,14 +15,7 @@ public sealed class TraceInDashboardTests(BrowserStackFixture stack) : BrowserTe
     public async Task AStrokeDrawnInTheBrowserIsOneTraceThroughBothReplicasInTheDashboard()
     {
         // Arrange: Ada and Ben on one board, their sockets on different realtime replicas.
-        var ada = new BoardPage(await Stack.NewPersonAsync());
-        var ben = new BoardPage(await Stack.NewPersonAsync());
-        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
-        await ben.RegisterAsync(Names.NewUserName(), Names.Password);
-        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
-        await ben.JoinAsync(await ada.CreateShareLinkAsync(boardUrl, "editor"));
-        await ada.WaitUntilLiveAsync();
-        await ben.WaitUntilLiveAsync();
+        var (ada, ben, _) = await TwoPeopleAsync();
         var adaReplica = await ReplicaAsync(ada);
         for (var reload = 0; reload < 20 && await ReplicaAsync(ben) == adaReplica; reload++)
         {

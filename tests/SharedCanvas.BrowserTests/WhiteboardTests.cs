@@ -7,20 +7,6 @@ namespace SharedCanvas.BrowserTests;
 [Collection(BrowserCollection.Name)]
 public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(stack)
 {
-    /// <summary>Ada (owner) and Ben (editor) on a new board, both live.</summary>
-    private async Task<(BoardPage Ada, BoardPage Ben, string BoardUrl)> TwoPeopleAsync(string benRole = "editor")
-    {
-        var ada = new BoardPage(await Stack.NewPersonAsync());
-        var ben = new BoardPage(await Stack.NewPersonAsync());
-        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
-        await ben.RegisterAsync(Names.NewUserName(), Names.Password);
-        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
-        await ben.JoinAsync(await ada.CreateShareLinkAsync(boardUrl, benRole));
-        await ada.WaitUntilLiveAsync();
-        await ben.WaitUntilLiveAsync();
-        return (ada, ben, boardUrl);
-    }
-
     private static JsonElement Last(JsonElement elements) => elements[elements.GetArrayLength() - 1];
 
     [Fact]
@@ -156,19 +142,6 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(sta
 [Collection(BrowserCollection.Name)]
 public sealed class CollaborationTests(BrowserStackFixture stack) : BrowserTest(stack)
 {
-    private async Task<(BoardPage Ada, BoardPage Ben, string BoardUrl)> TwoPeopleAsync(string benRole = "editor")
-    {
-        var ada = new BoardPage(await Stack.NewPersonAsync());
-        var ben = new BoardPage(await Stack.NewPersonAsync());
-        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
-        await ben.RegisterAsync(Names.NewUserName(), Names.Password);
-        var boardUrl = await ada.CreateBoardAsync(Names.NewBoardName());
-        await ben.JoinAsync(await ada.CreateShareLinkAsync(boardUrl, benRole));
-        await ada.WaitUntilLiveAsync();
-        await ben.WaitUntilLiveAsync();
-        return (ada, ben, boardUrl);
-    }
-
     private static async Task<string[]> IdsAsync(BoardPage page) =>
         [.. (await page.PlainElementsAsync()).EnumerateArray().Select(e => e.GetProperty("id").GetString()!)];
 
