@@ -137,6 +137,13 @@ public sealed class RealtimeTelemetry : IDisposable
         activity.SetTag("error.type", reason);
     }
 
+    /// <summary>Tags a span of an operation with where the log put it (no allocation when it is not traced).</summary>
+    public static void Appended(Activity? activity, long seq, bool applied)
+    {
+        activity?.SetTag("sharedcanvas.seq", seq);
+        activity?.SetTag("sharedcanvas.duplicate", !applied);
+    }
+
     public static Activity? StartChild(string name, ActivityKind kind, Activity? parent) =>
         parent is null ? null : Source.StartActivity(name, kind, parent.Context);
 

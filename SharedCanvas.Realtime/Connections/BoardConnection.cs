@@ -465,11 +465,9 @@ public sealed partial class BoardConnection
                 return;
             }
 
-            foreach (var span in new[] { receive, append, publish })
-            {
-                span?.SetTag("sharedcanvas.seq", result.Seq);
-                span?.SetTag("sharedcanvas.duplicate", !result.Applied);
-            }
+            RealtimeTelemetry.Appended(receive, result.Seq, result.Applied);
+            RealtimeTelemetry.Appended(append, result.Seq, result.Applied);
+            RealtimeTelemetry.Appended(publish, result.Seq, result.Applied);
 
             if (result.Applied)
             {
