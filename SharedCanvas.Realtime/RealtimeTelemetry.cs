@@ -40,6 +40,9 @@ public sealed class RealtimeTelemetry : IDisposable
         FanoutDuration = Meter.CreateHistogram<double>("sharedcanvas.realtime.fanout.duration", "ms",
             "Time from an operation's arrival to its write on each receiving socket (append, publish, fan-out, send).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 3, 5, 10, 20, 50, 100, 250, 500, 1000, 5000] });
+        BatchSize = Meter.CreateHistogram<int>("sharedcanvas.realtime.batch.size", "{message}",
+            "Messages in each array frame sent to a client that accepts batches (single-message frames are not recorded).",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [2, 3, 5, 10, 20, 50, 100, 256] });
         SendQueueDrops = Meter.CreateCounter<long>("sharedcanvas.realtime.send_queue.overflows", "{connection}", "Sockets whose send queue overflowed: slow readers, closed with 1013.");
         Closes = Meter.CreateCounter<long>("sharedcanvas.realtime.closes", "{connection}", "Sockets closed by the server, by close code.");
         Refusals = Meter.CreateCounter<long>("sharedcanvas.realtime.refusals", "{refusal}", "Handshakes and messages refused, by reason.");
@@ -57,6 +60,8 @@ public sealed class RealtimeTelemetry : IDisposable
     public Counter<long> Deliveries { get; }
 
     public Histogram<double> FanoutDuration { get; }
+
+    public Histogram<int> BatchSize { get; }
 
     public Counter<long> SendQueueDrops { get; }
 

@@ -23,6 +23,8 @@ public struct ClientMessage
     public Range Client;
     public long Since;
     public bool HasSince;
+    /// <summary><c>hello</c>: the client accepts frames that hold an array of messages (protocol §2).</summary>
+    public bool Batch;
     public Range Token;
     public double X;
     public double Y;

@@ -31,6 +31,7 @@ public static class ClientMessageReader
         X = 1 << 7,
         Y = 1 << 8,
         T = 1 << 9,
+        Batch = 1 << 10,
         Other = 1 << 15,
     }
 
@@ -135,6 +136,15 @@ public static class ClientMessageReader
                     }
 
                     message.HasSince = true;
+                    break;
+                case Field.Batch:
+                    if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                    {
+                        detail = "batch must be true or false";
+                        return ParseStatus.SchemaViolation;
+                    }
+
+                    message.Batch = reader.TokenType == JsonTokenType.True;
                     break;
                 case Field.Token:
                     if (!TryStringRange(ref reader, MaxTokenLength, out message.Token))
@@ -264,6 +274,7 @@ public static class ClientMessageReader
             4 when name.SequenceEqual("type"u8) => Field.Type,
             5 when name.SequenceEqual("since"u8) => Field.Since,
             5 when name.SequenceEqual("token"u8) => Field.Token,
+            5 when name.SequenceEqual("batch"u8) => Field.Batch,
             6 when name.SequenceEqual("client"u8) => Field.Client,
             _ => Field.Other,
         };

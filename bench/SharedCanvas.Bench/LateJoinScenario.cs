@@ -90,7 +90,7 @@ internal static class LateJoinScenario
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Origin", origin);
         await socket.ConnectAsync(new Uri($"{token.Url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), CancellationToken.None);
-        await socket.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"client\":\"{BoardSocket.NewClientId()}\"}}"), WebSocketMessageType.Text, true, CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"client\":\"{BoardSocket.NewClientId()}\",\"batch\":true}}"), WebSocketMessageType.Text, true, CancellationToken.None);
 
         var buffer = new byte[1 << 16];
         using var message = new MemoryStream();
@@ -111,20 +111,24 @@ internal static class LateJoinScenario
             var reader = new Utf8JsonReader(span);
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
-            switch (root.GetProperty("type").GetString())
+            // A batch (protocol §2) holds several messages, in order.
+            foreach (var each in root.ValueKind == JsonValueKind.Array ? [.. root.EnumerateArray()] : new[] { root })
             {
-                case "snapshot":
-                    snapshotSeq = root.GetProperty("seq").GetInt64();
-                    var elements = root.GetProperty("elements");
-                    state = BoardState.Load(snapshotSeq, Encoding.UTF8.GetBytes(elements.GetRawText()));
-                    break;
-                case "op":
-                    state.Apply(root.GetProperty("seq").GetInt64(), root.GetProperty("author").GetString()!, root.GetProperty("op"));
-                    break;
-                case "synced":
-                    clock.Stop();
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
-                    return (clock.Elapsed.TotalMilliseconds, bytes, state.Count, snapshotSeq);
+                switch (each.GetProperty("type").GetString())
+                {
+                    case "snapshot":
+                        snapshotSeq = each.GetProperty("seq").GetInt64();
+                        var elements = each.GetProperty("elements");
+                        state = BoardState.Load(snapshotSeq, Encoding.UTF8.GetBytes(elements.GetRawText()));
+                        break;
+                    case "op":
+                        state.Apply(each.GetProperty("seq").GetInt64(), each.GetProperty("author").GetString()!, each.GetProperty("op"));
+                        break;
+                    case "synced":
+                        clock.Stop();
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+                        return (clock.Elapsed.TotalMilliseconds, bytes, state.Count, snapshotSeq);
+                }
             }
 
             message.SetLength(0);

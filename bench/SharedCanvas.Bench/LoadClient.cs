@@ -36,7 +36,7 @@ internal sealed class LoadRecorder
 /// its send time from that sender's table by operation number <c>n</c>: the whole load runs in one
 /// process, so both ends read the same monotonic clock.
 /// </summary>
-internal sealed class LoadClient(int index, int board, LoadRecorder recorder)
+internal sealed class LoadClient(int index, int board, LoadRecorder recorder, bool batch = true)
 {
     private const int MaxOps = 1 << 20;
 
@@ -60,6 +60,8 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder)
     public long Acked;
     public long OpsReceived;
     public long CursorsReceived;
+    /// <summary>Frames received: fewer than messages when the server batches.</summary>
+    public long Frames;
     public long MessagesSent;
     public long Errors;
     public long Pongs;
@@ -75,7 +77,9 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder)
         var url = realtimeUrl is null ? token.Url : new Uri(realtimeUrl, new Uri(token.Url).AbsolutePath).ToString();
         await _socket.ConnectAsync(new Uri($"{url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), cancel);
         _receiving = Task.Run(ReceiveAsync, CancellationToken.None);
-        await SendTextAsync($"{{\"type\":\"hello\",\"client\":\"{ClientId}\"}}");
+        await SendTextAsync(batch
+            ? $"{{\"type\":\"hello\",\"client\":\"{ClientId}\",\"batch\":true}}"
+            : $"{{\"type\":\"hello\",\"client\":\"{ClientId}\"}}");
         await _synced.Task.WaitAsync(TimeSpan.FromSeconds(60), cancel);
     }
 
@@ -333,7 +337,18 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder)
                     continue;
                 }
 
-                Handle(buffer.AsSpan(0, length), Stopwatch.GetTimestamp());
+                var frame = buffer.AsSpan(0, length);
+                var now = Stopwatch.GetTimestamp();
+                Frames++;
+                if (frame.Length > 0 && frame[0] == (byte)'[')
+                {
+                    HandleBatch(frame, now);
+                }
+                else
+                {
+                    Handle(frame, now);
+                }
+
                 length = 0;
             }
         }
@@ -347,6 +362,19 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder)
         finally
         {
             _synced.TrySetException(new InvalidOperationException($"client {Index} closed before it was synced ({UnexpectedClose})"));
+        }
+    }
+
+    /// <summary>A batch (protocol §2): a JSON array of messages, each handled as if it came alone.</summary>
+    private void HandleBatch(ReadOnlySpan<byte> frame, long now)
+    {
+        var reader = new Utf8JsonReader(frame);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            Handle(frame[start..(int)reader.BytesConsumed], now);
         }
     }
 

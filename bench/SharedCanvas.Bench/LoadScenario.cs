@@ -26,6 +26,8 @@ internal sealed record LoadOptions
     public bool Ping { get; init; }
     /// <summary>Connect through the realtime URL the site hands out (Aspire's proxy locally) instead of to each replica's own port.</summary>
     public bool ViaProxy { get; init; }
+    /// <summary>Say <c>batch</c> in hello: accept several messages in one frame (protocol §2), as the board page does.</summary>
+    public bool Batch { get; init; } = true;
     public string Target { get; init; } = "";
 
     public static LoadOptions? Preset(string name) => name switch
@@ -51,6 +53,7 @@ internal sealed record LoadOptions
         "--sockets-per-user" => this with { SocketsPerUser = Int(value) },
         "--replicas" => this with { Replicas = Int(value) },
         "--via-proxy" => this with { ViaProxy = value == "true" },
+        "--batch" => this with { Batch = value != "false" },
         _ => throw new ArgumentException($"unknown option {option}"),
     };
 
@@ -118,7 +121,7 @@ internal static class LoadScenario
         var clients = new LoadClient[options.Clients];
         for (var i = 0; i < clients.Length; i++)
         {
-            clients[i] = new LoadClient(i, i % options.Boards, recorder);
+            clients[i] = new LoadClient(i, i % options.Boards, recorder, options.Batch);
         }
 
         recorder.Clients = clients;
@@ -160,6 +163,7 @@ internal static class LoadScenario
 
         var opsBefore = clients.Sum(c => c.OpsReceived);
         var cursorsBefore = clients.Sum(c => c.CursorsReceived);
+        var framesBefore = clients.Sum(c => c.Frames);
         var sentBefore = clients.Sum(c => c.MessagesSent);
         sampler.Start();
         var clock = Stopwatch.StartNew();
@@ -189,6 +193,7 @@ internal static class LoadScenario
         var generatorCpu = sampler.CpuPercent("generator");
         var opsIn = clients.Sum(c => c.OpsReceived) - opsBefore;
         var cursorsIn = clients.Sum(c => c.CursorsReceived) - cursorsBefore;
+        var framesIn = clients.Sum(c => c.Frames) - framesBefore;
         var sent = clients.Sum(c => c.MessagesSent) - sentBefore;
         var rss = sampler.Rss("realtime");
 
@@ -229,7 +234,7 @@ internal static class LoadScenario
             log.WriteLine($"{options.Name}: {clients.Sum(c => c.Pongs):N0} of {clients.Length:N0} pings answered; ping p50 {recorder.Ping.GetValueAtPercentile(50) / 1000.0:F2} ms, p99 {recorder.Ping.GetValueAtPercentile(99) / 1000.0:F2} ms");
         }
 
-        log.WriteLine($"{options.Name}: delivered {delivered:N0} of {expected:N0} operations; {result.SequenceGaps} sequence gaps; realtime RSS {baselineRss / 1048576} MB before the sockets, {rss / 1048576} MB with them; cursor broadcasts {cursorsIn / seconds:N0}/s");
+        log.WriteLine($"{options.Name}: delivered {delivered:N0} of {expected:N0} operations; {result.SequenceGaps} sequence gaps; realtime RSS {baselineRss / 1048576} MB before the sockets, {rss / 1048576} MB with them; cursor broadcasts {cursorsIn / seconds:N0}/s; frames received {framesIn / seconds:N0}/s ({(options.Batch ? "batches accepted" : "no batches")})");
         if (result.FirstError is { } error)
         {
             log.WriteLine($"{options.Name}: first error: {error}");

@@ -118,6 +118,43 @@ public sealed class DurabilityTests(StackFixture stack, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task AReplayReachesABatchingClientInArraysAndAnOlderClientOneMessageAFrame()
+    {
+        using var person = await stack.RegisterAsync();
+        var boardId = await person.CreateBoardAsync();
+        await using (var drawer = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin))
+        {
+            await drawer.JoinAsync();
+            long last = 0;
+            for (var i = 0; i < 300; i++)
+            {
+                last = await drawer.SendOpAsync(Ops.AddPen($"e-{i}", i, i));
+            }
+
+            await drawer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long)m["n"]! == last);
+        }
+
+        // Both replay the same 300 operations from the start of the log, in order.
+        await using var batching = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        var batched = await batching.JoinAsync(since: 0);
+        await using var older = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        var unbatched = await older.JoinAsync(since: 0, batch: false);
+
+        var expected = Enumerable.Range(0, 300).Select(i => $"e-{i}").ToList();
+        Assert.Equal(expected, batched.Select(m => (string?)m["op"]!["el"]!["id"]));
+        Assert.Equal(expected, unbatched.Select(m => (string?)m["op"]!["el"]!["id"]));
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), batched.Select(m => (long)m["seq"]!));
+
+        // The replay is queued faster than a socket sends, so the batching client gets far fewer frames
+        // than messages; the client that did not ask for batches gets exactly one message per frame.
+        output.WriteLine($"batching client: {batching.Received.Count} messages in {batching.Frames} frames ({batching.ArrayFrames} arrays)");
+        Assert.True(batching.ArrayFrames > 0);
+        Assert.True(batching.Frames < batching.Received.Count / 2, $"{batching.Frames} frames for {batching.Received.Count} messages");
+        Assert.Equal(0, older.ArrayFrames);
+        Assert.Equal(older.Received.Count, older.Frames);
+    }
+
+    [Fact]
     public async Task SameOperationSentThreeTimesIsAppliedOnceAndAcknowledgedEachTime()
     {
         using var person = await stack.RegisterAsync();

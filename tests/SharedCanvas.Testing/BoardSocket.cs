@@ -8,7 +8,8 @@ namespace SharedCanvas.Testing;
 
 /// <summary>
 /// A realtime client speaking protocol v1 (docs/protocol.md) over a real WebSocket, recording every
-/// message it receives, in order, for tests to wait on and inspect.
+/// message it receives, in order, for tests to wait on and inspect. It accepts batches (several
+/// messages in one frame, §2) unless told otherwise, and records each batched message on its own.
 /// </summary>
 public sealed class BoardSocket : IAsyncDisposable
 {
@@ -22,6 +23,8 @@ public sealed class BoardSocket : IAsyncDisposable
     private readonly Task _receiving;
     private long _nextN = 1;
     private int _cursor;
+    private int _frames;
+    private int _arrayFrames;
 
     private BoardSocket(ClientWebSocket socket, string clientId)
     {
@@ -42,6 +45,12 @@ public sealed class BoardSocket : IAsyncDisposable
     public string? CloseDescription => _socket.CloseStatusDescription;
 
     public Task Closed => _closed.Task;
+
+    /// <summary>Text frames received so far.</summary>
+    public int Frames => Volatile.Read(ref _frames);
+
+    /// <summary>Frames that held an array of messages (a batch).</summary>
+    public int ArrayFrames => Volatile.Read(ref _arrayFrames);
 
     public IReadOnlyList<JsonObject> Received
     {
@@ -95,11 +104,19 @@ public sealed class BoardSocket : IAsyncDisposable
 
     public static string NewClientId() => "t" + Guid.NewGuid().ToString("N")[..15];
 
-    /// <summary>Waits for <c>welcome</c>, says hello, and waits for <c>synced</c>. Returns the replayed operations.</summary>
-    public async Task<IReadOnlyList<JsonObject>> JoinAsync(long? since = null)
+    /// <summary>
+    /// Waits for <c>welcome</c>, says hello (accepting batches unless <paramref name="batch"/> is false),
+    /// and waits for <c>synced</c>. Returns the replayed operations.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonObject>> JoinAsync(long? since = null, bool batch = true)
     {
         Welcome = await WaitForAsync(m => Type(m) == "welcome");
         var hello = new JsonObject { ["type"] = "hello", ["client"] = ClientId };
+        if (batch)
+        {
+            hello["batch"] = true;
+        }
+
         if (since is { } s)
         {
             hello["since"] = s;
@@ -233,14 +250,30 @@ public sealed class BoardSocket : IAsyncDisposable
                     continue;
                 }
 
-                var parsed = JsonNode.Parse(message.GetBuffer().AsSpan(0, (int)message.Length))!.AsObject();
+                var parsed = JsonNode.Parse(message.GetBuffer().AsSpan(0, (int)message.Length))!;
                 message.SetLength(0);
-                lock (_received)
+                Interlocked.Increment(ref _frames);
+                JsonObject[] messages;
+                if (parsed is JsonArray batch)
                 {
-                    _received.Add(parsed);
+                    Interlocked.Increment(ref _arrayFrames);
+                    messages = [.. batch.Select(m => m!.AsObject())];
+                    batch.Clear(); // detaches them, so that tests may use them anywhere
+                }
+                else
+                {
+                    messages = [parsed.AsObject()];
                 }
 
-                _arrivals.Writer.TryWrite(parsed);
+                lock (_received)
+                {
+                    _received.AddRange(messages);
+                }
+
+                foreach (var each in messages)
+                {
+                    _arrivals.Writer.TryWrite(each);
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)

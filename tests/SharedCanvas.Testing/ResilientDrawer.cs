@@ -267,7 +267,7 @@ public sealed class ResilientDrawer : IAsyncDisposable
                 Connections++;
                 _socket = socket;
                 var receiving = ReceiveAsync(socket);
-                var hello = new JsonObject { ["type"] = "hello", ["client"] = ClientId };
+                var hello = new JsonObject { ["type"] = "hello", ["client"] = ClientId, ["batch"] = true };
                 var since = Seq;
                 if (since > 0)
                 {
@@ -421,7 +421,22 @@ public sealed class ResilientDrawer : IAsyncDisposable
     {
         var reader = new Utf8JsonReader(bytes);
         using var document = JsonDocument.ParseValue(ref reader);
-        var root = document.RootElement;
+        if (document.RootElement.ValueKind == JsonValueKind.Array)
+        {
+            // A batch (protocol §2): its messages in order.
+            foreach (var message in document.RootElement.EnumerateArray())
+            {
+                Handle(message);
+            }
+        }
+        else
+        {
+            Handle(document.RootElement);
+        }
+    }
+
+    private void Handle(JsonElement root)
+    {
         lock (_gate)
         {
             switch (root.GetProperty("type").GetString())

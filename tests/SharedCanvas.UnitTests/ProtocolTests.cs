@@ -34,6 +34,16 @@ public sealed class ClientMessageReaderTests
     }
 
     [Theory]
+    [InlineData("""{"type":"hello","client":"abcdefgh12","batch":true}""", true)]
+    [InlineData("""{"type":"hello","client":"abcdefgh12","batch":false}""", false)]
+    [InlineData("""{"type":"hello","client":"abcdefgh12"}""", false)]
+    public void HelloSaysWhetherTheClientAcceptsBatches(string json, bool batch)
+    {
+        Assert.Equal(ParseStatus.Ok, Parse(json, out var message));
+        Assert.Equal(batch, message.Batch);
+    }
+
+    [Theory]
     [InlineData("not json")]
     [InlineData("[1,2]")]
     [InlineData("""{"type":"ping"} trailing""")]
@@ -51,6 +61,8 @@ public sealed class ClientMessageReaderTests
     [InlineData("""{"type":"op","n":1,"op":{},"tp":"00-00000000000000000000000000000000-00f067aa0ba902b7-01"}""")]
     [InlineData("""{"type":"hello","client":"short"}""")]
     [InlineData("""{"type":"hello","client":"has spaces in it"}""")]
+    [InlineData("""{"type":"hello","client":"abcdefgh12","batch":1}""")]
+    [InlineData("""{"type":"hello","client":"abcdefgh12","batch":"yes"}""")]
     [InlineData("""{"type":"cursor","x":1e400,"y":0}""")]
     [InlineData("""{"type":"cursor","x":5000000,"y":0}""")]
     public void MessagesOutsideTheirSchemaAreViolations(string json) =>

@@ -191,7 +191,8 @@ export class BoardConnection extends EventTarget {
     this.helloSent = false;
 
     socket.addEventListener('open', () => {
-      const hello = { type: 'hello', client: this.client };
+      // batch: the server may put several messages in one frame, as an array (protocol §2).
+      const hello = { type: 'hello', client: this.client, batch: true };
       if (this.model.seq > 0) hello.since = this.model.seq;
       socket.send(JSON.stringify(hello));
       this.helloSent = true;
@@ -203,13 +204,28 @@ export class BoardConnection extends EventTarget {
   }
 
   receive(data) {
-    let message;
+    let parsed;
     try {
-      message = JSON.parse(data);
+      parsed = JSON.parse(data);
     } catch {
       return;
     }
 
+    if (Array.isArray(parsed)) {
+      // A batch (protocol §2): each message as if it had come alone; one that fails does not stop the rest.
+      for (const message of parsed) {
+        try {
+          this.handle(message);
+        } catch (error) {
+          reportError(error);
+        }
+      }
+    } else {
+      this.handle(parsed);
+    }
+  }
+
+  handle(message) {
     switch (message.type) {
       case 'welcome':
         this.model.me = message.me;
