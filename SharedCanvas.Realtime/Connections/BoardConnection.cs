@@ -81,7 +81,7 @@ public sealed partial class BoardConnection
         _services = services;
         _logger = services.Logger;
         Id = id;
-        Keys = new BoardKeys(principal.BoardId);
+        Keys = services.Hubs.KeysFor(principal.BoardId);
         Color = UserColors.For(principal.UserId);
         OpenedAt = services.Time.GetUtcNow();
         _authorPart = OpEnvelope.AuthorPart(principal.UserId);
@@ -95,7 +95,7 @@ public sealed partial class BoardConnection
 
     public string Id { get; }
 
-    public BoardKeys Keys { get; }
+    public BoardKeys Keys { get; private set; }
 
     public string Color { get; }
 
@@ -126,12 +126,7 @@ public sealed partial class BoardConnection
         _request = Activity.Current;
         _requestContext = _request?.Context ?? default;
         Activity.Current = null;
-        using var scope = _logger.BeginScope(new Dictionary<string, object>
-        {
-            ["ConnectionId"] = Id,
-            ["BoardId"] = _principal.BoardId,
-            ["UserId"] = _principal.UserId,
-        });
+        using var scope = _logger.BeginScope(new ConnectionLogScope(Id, _principal.BoardId, _principal.UserId));
 
         _services.Registry.Add(this);
         _services.Telemetry.OpenConnections.Add(1);
@@ -514,6 +509,7 @@ public sealed partial class BoardConnection
         }
 
         _hub = await _services.Hubs.JoinAsync(this);
+        Keys = _hub.Keys;
         var sent = await ReplayAsync(since);
 
         lock (_gate)

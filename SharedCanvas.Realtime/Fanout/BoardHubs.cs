@@ -59,6 +59,13 @@ public sealed partial class BoardHubs : BackgroundService
 
     public int Count => _hubs.Count;
 
+    /// <summary>
+    /// The board's Redis keys: the running hub's when there is one, so that a board's sockets share one set
+    /// (about 1 KB of strings a socket otherwise).
+    /// </summary>
+    public BoardKeys KeysFor(string boardId) =>
+        _hubs.TryGetValue(boardId, out var entry) && entry.Hub.IsCompletedSuccessfully ? entry.Hub.Result.Keys : new BoardKeys(boardId);
+
     /// <summary>Adds a socket to its board's hub on this replica, subscribing first if needed.</summary>
     public async Task<BoardHub> JoinAsync(BoardConnection connection)
     {
