@@ -1,3 +1,4 @@
+using Microsoft.Net.Http.Headers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using SharedCanvas.Realtime.Auth;
@@ -7,11 +8,18 @@ using SharedCanvas.Realtime.Extensions;
 namespace SharedCanvas.Realtime.Apis;
 
 /// <summary>
-/// <c>GET /ws/boards/{boardId}?access_token=…</c>: where a board's sockets enter. Everything is checked
-/// before the upgrade (docs/protocol.md §1): the request, the Origin, the token and its board.
+/// <c>GET /ws/boards/{boardId}</c> with <c>Sec-WebSocket-Protocol: sharedcanvas.v1, access_token.{JWT}</c>
+/// (or, from older clients, <c>?access_token={JWT}</c>): where a board's sockets enter. Everything is
+/// checked before the upgrade (docs/protocol.md §1): the request, the Origin, the token and its board.
 /// </summary>
 public static partial class BoardSocketApi
 {
+    /// <summary>The subprotocol the server selects; a client offers it next to its token.</summary>
+    public const string Subprotocol = "sharedcanvas.v1";
+
+    /// <summary>The prefix of the offered subprotocol that carries the access token.</summary>
+    public const string TokenSubprotocolPrefix = "access_token.";
+
     public static IEndpointRouteBuilder MapBoardSocketApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/ws/boards/{boardId}", AcceptAsync).ExcludeFromDescription();
@@ -37,9 +45,12 @@ public static partial class BoardSocketApi
             return;
         }
 
-        var (principal, failure) = await tokens.ValidateAsync(context.Request.Query["access_token"].ToString());
+        (string? token, var selectProtocol) = TokenOf(context);
+        var (principal, failure) = await tokens.ValidateAsync(token);
+        token = null; // the handler's state lives as long as the socket
         // The request lives as long as the socket: it keeps no parsed copy of the token (for anything that
-        // reads the request later, and for memory: ~2.5 KB a socket).
+        // reads the request later, and for memory). A token in the URL stays in Kestrel's copy of the
+        // request target for the socket's life (~2.6 KB a socket); one in the header is removed below.
         context.Request.Query = QueryCollection.Empty;
         if (principal is null || principal.BoardId != boardId)
         {
@@ -63,6 +74,8 @@ public static partial class BoardSocketApi
             // Frames can carry tokens (in-band renewal): no per-message compression, so no CRIME/BREACH-style leaks.
             socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
             {
+                // Never the token's entry: only the protocol name is echoed back.
+                SubProtocol = selectProtocol ? Subprotocol : null,
                 DangerousEnableCompression = false,
                 KeepAliveInterval = options.Value.KeepAliveInterval,
                 KeepAliveTimeout = options.Value.KeepAliveTimeout,
@@ -74,10 +87,35 @@ public static partial class BoardSocketApi
             throw;
         }
 
+        context.Request.Headers.Remove(HeaderNames.SecWebSocketProtocol);
         using (socket)
         {
             await new BoardConnection(connectionId, socket, principal, services).RunAsync(context.RequestAborted);
         }
+    }
+
+    /// <summary>
+    /// The token, from an offered subprotocol <c>access_token.{JWT}</c> or else the query string, and whether
+    /// the client offered <see cref="Subprotocol"/>. Not async, so that nothing here outlives the call in
+    /// the socket's long-lived state.
+    /// </summary>
+    private static (string Token, bool SelectProtocol) TokenOf(HttpContext context)
+    {
+        string? token = null;
+        var selectProtocol = false;
+        foreach (var protocol in context.WebSockets.WebSocketRequestedProtocols)
+        {
+            if (protocol.StartsWith(TokenSubprotocolPrefix, StringComparison.Ordinal))
+            {
+                token ??= protocol[TokenSubprotocolPrefix.Length..];
+            }
+            else if (protocol == Subprotocol)
+            {
+                selectProtocol = true;
+            }
+        }
+
+        return (token ?? context.Request.Query["access_token"].ToString(), selectProtocol);
     }
 
     private static void Refuse(HttpContext context, SocketServices services, int status, string reason)

@@ -89,7 +89,7 @@ internal static class LateJoinScenario
         var clock = Stopwatch.StartNew();
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Origin", origin);
-        await socket.ConnectAsync(new Uri($"{token.Url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), CancellationToken.None);
+        await socket.ConnectAsync(BoardSocket.Authorize(socket, token.Url, token.AccessToken), CancellationToken.None);
         await socket.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"hello\",\"client\":\"{BoardSocket.NewClientId()}\",\"batch\":true}}"), WebSocketMessageType.Text, true, CancellationToken.None);
 
         var buffer = new byte[1 << 16];

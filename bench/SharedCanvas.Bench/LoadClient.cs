@@ -75,7 +75,7 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder, bo
     {
         _socket.Options.SetRequestHeader("Origin", origin);
         var url = realtimeUrl is null ? token.Url : new Uri(realtimeUrl, new Uri(token.Url).AbsolutePath).ToString();
-        await _socket.ConnectAsync(new Uri($"{url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), cancel);
+        await _socket.ConnectAsync(BoardSocket.Authorize(_socket, url, token.AccessToken), cancel);
         _receiving = Task.Run(ReceiveAsync, CancellationToken.None);
         await SendTextAsync(batch
             ? $"{{\"type\":\"hello\",\"client\":\"{ClientId}\",\"batch\":true}}"

@@ -23,6 +23,28 @@ public sealed class HandshakeTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task TheTokenTravelsAsASubprotocolAndOnlyTheProtocolNameIsSelected()
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+
+        await using var socket = await BoardSocket.ConnectAsync(token, stack.WebOrigin);
+        await socket.JoinAsync();
+        Assert.Equal(BoardSocket.Subprotocol, socket.SelectedSubprotocol);
+        Assert.DoesNotContain("access_token", token.Url);
+    }
+
+    [Fact]
+    public async Task TokenInTheQueryStringStillOpensTheSocketForOlderClients()
+    {
+        var (person, _, token) = await ArrangeAsync();
+        using var _ = person;
+
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await BoardSocket.HandshakeStatusAsync(token.Url, token.AccessToken, stack.WebOrigin, tokenInQuery: true));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(token.Url, token.AccessToken + "x", stack.WebOrigin, tokenInQuery: true));
+    }
+
+    [Fact]
     public async Task HandshakeWithoutTokenIsRefusedWith401()
     {
         var (person, _, token) = await ArrangeAsync();

@@ -310,7 +310,7 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
                 socket.Options.CollectHttpResponseDetails = true;
                 try
                 {
-                    await socket.ConnectAsync(new Uri($"{token.Url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), CancellationToken.None);
+                    await socket.ConnectAsync(BoardSocket.Authorize(socket, token.Url, token.AccessToken), CancellationToken.None);
                     open.Add(socket);
                 }
                 catch (WebSocketException)
@@ -575,7 +575,7 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
         using var sleeper = new ClientWebSocket();
         sleeper.Options.SetRequestHeader("Origin", stack.WebOrigin);
         sleeper.Options.SetBuffer(1024, 1024);
-        await sleeper.ConnectAsync(new Uri($"{token.Url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), CancellationToken.None);
+        await sleeper.ConnectAsync(BoardSocket.Authorize(sleeper, token.Url, token.AccessToken), CancellationToken.None);
         await sleeper.SendAsync("""{"type":"hello","client":"sleeper-that-never-reads"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
 
         await using var writer = await MalloryJoinsAsync();
@@ -711,14 +711,16 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
             await socket.WaitForAsync(m => BoardSocket.Type(m) == "auth.ok");
         }
 
+        // Refused handshakes: the token offered as a subprotocol, and in the URL as older clients send it.
         Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(stack.SocketUrl, token + "x", stack.WebOrigin));
+        Assert.Equal(HttpStatusCode.Unauthorized, await BoardSocket.HandshakeStatusAsync(stack.SocketUrl, token + "y", stack.WebOrigin, tokenInQuery: true));
 
         using var telemetry = await DashboardTelemetry.ConnectAsync(stack.App);
         // The handshake requests were traced (with their path) and logged; wait until they were exported.
         // Unfiltered: with replicas, each is its own resource in the dashboard ("realtime-ab12cd").
         using var spans = await telemetry.WaitForAsync($"spans?limit={DashboardTelemetry.Everything}", d =>
             DashboardTelemetry.Spans(d).Count(s => s.Service == "realtime"
-                && DashboardTelemetry.Attribute(s.Span, "url.path")?.StartsWith("/ws/boards/", StringComparison.Ordinal) == true) >= 2);
+                && DashboardTelemetry.Attribute(s.Span, "url.path")?.StartsWith("/ws/boards/", StringComparison.Ordinal) == true) >= 3);
         var signature = token.Split('.')[2];
         foreach (var kind in new[] { "spans", "logs" })
         {

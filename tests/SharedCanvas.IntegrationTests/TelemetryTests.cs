@@ -250,7 +250,7 @@ public sealed class TelemetryTests(TelemetryFixture stack, ITestOutputHelper out
         using var sleeper = new ClientWebSocket();
         sleeper.Options.SetRequestHeader("Origin", stack.WebOrigin);
         sleeper.Options.SetBuffer(1024, 1024);
-        await sleeper.ConnectAsync(new Uri($"{token.Url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), CancellationToken.None);
+        await sleeper.ConnectAsync(BoardSocket.Authorize(sleeper, token.Url, token.AccessToken), CancellationToken.None);
         await sleeper.SendAsync("""{"type":"hello","client":"sleeper-for-metrics"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         await Task.Delay(500);
 

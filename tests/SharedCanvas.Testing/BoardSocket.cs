@@ -72,12 +72,29 @@ public sealed class BoardSocket : IAsyncDisposable
         }
 
         using var timeout = new CancellationTokenSource(DefaultTimeout);
-        await socket.ConnectAsync(SocketUri(token.Url, token.AccessToken), timeout.Token);
+        await socket.ConnectAsync(Authorize(socket, token.Url, token.AccessToken), timeout.Token);
         return new BoardSocket(socket, clientId ?? NewClientId());
     }
 
+    /// <summary>
+    /// Prepares a handshake the way the board page makes it: the token offered as a subprotocol
+    /// (<c>access_token.{JWT}</c>) next to the protocol's name, the URL without it (protocol §1). Returns the
+    /// URL to connect to.
+    /// </summary>
+    public static Uri Authorize(ClientWebSocket socket, string url, string accessToken)
+    {
+        socket.Options.AddSubProtocol(Subprotocol);
+        socket.Options.AddSubProtocol("access_token." + accessToken);
+        return new Uri(url);
+    }
+
+    public const string Subprotocol = "sharedcanvas.v1";
+
+    /// <summary>The subprotocol the server selected (never the token's entry).</summary>
+    public string? SelectedSubprotocol => _socket.SubProtocol;
+
     /// <summary>Tries a handshake and returns the HTTP status it got (101 when the socket opened).</summary>
-    public static async Task<HttpStatusCode> HandshakeStatusAsync(string url, string? accessToken, string? origin = null)
+    public static async Task<HttpStatusCode> HandshakeStatusAsync(string url, string? accessToken, string? origin = null, bool tokenInQuery = false)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -86,10 +103,13 @@ public sealed class BoardSocket : IAsyncDisposable
             socket.Options.SetRequestHeader("Origin", origin);
         }
 
+        var uri = accessToken is null ? new Uri(url)
+            : tokenInQuery ? new Uri($"{url}?access_token={Uri.EscapeDataString(accessToken)}")
+            : Authorize(socket, url, accessToken);
         try
         {
             using var timeout = new CancellationTokenSource(DefaultTimeout);
-            await socket.ConnectAsync(SocketUri(url, accessToken), timeout.Token);
+            await socket.ConnectAsync(uri, timeout.Token);
             socket.Abort();
             return HttpStatusCode.SwitchingProtocols;
         }
@@ -98,9 +118,6 @@ public sealed class BoardSocket : IAsyncDisposable
             return socket.HttpStatusCode;
         }
     }
-
-    private static Uri SocketUri(string url, string? accessToken) =>
-        new(accessToken is null ? url : $"{url}?access_token={Uri.EscapeDataString(accessToken)}");
 
     public static string NewClientId() => "t" + Guid.NewGuid().ToString("N")[..15];
 

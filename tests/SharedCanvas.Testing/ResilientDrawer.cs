@@ -261,7 +261,7 @@ public sealed class ResilientDrawer : IAsyncDisposable
                 using (var connect = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
                 {
                     connect.CancelAfter(TimeSpan.FromSeconds(10));
-                    await socket.ConnectAsync(new Uri($"{token.Url}?access_token={Uri.EscapeDataString(token.AccessToken)}"), connect.Token);
+                    await socket.ConnectAsync(BoardSocket.Authorize(socket, token.Url, token.AccessToken), connect.Token);
                 }
 
                 Connections++;

@@ -185,7 +185,9 @@ export class BoardConnection extends EventTarget {
       return;
     }
 
-    const socket = new WebSocket(`${token.url}?access_token=${encodeURIComponent(token.accessToken)}`);
+    // The token travels as an offered subprotocol, never in the URL (protocol §1); the server selects the
+    // protocol name alone.
+    const socket = new WebSocket(token.url, ['sharedcanvas.v1', `access_token.${token.accessToken}`]);
     this.socket = socket;
     this.synced = false;
     this.helloSent = false;
