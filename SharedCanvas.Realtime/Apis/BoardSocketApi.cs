@@ -1,6 +1,6 @@
-using Microsoft.Net.Http.Headers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using SharedCanvas.Realtime.Auth;
 using SharedCanvas.Realtime.Connections;
 using SharedCanvas.Realtime.Extensions;

@@ -1,4 +1,5 @@
 using System.Net;
+using SharedCanvas.Realtime.Apis;
 
 namespace SharedCanvas.IntegrationTests;
 
@@ -30,7 +31,7 @@ public sealed class HandshakeTests(StackFixture stack)
 
         await using var socket = await BoardSocket.ConnectAsync(token, stack.WebOrigin);
         await socket.JoinAsync();
-        Assert.Equal(BoardSocket.Subprotocol, socket.SelectedSubprotocol);
+        Assert.Equal(BoardSocketApi.Subprotocol, socket.SelectedSubprotocol);
         Assert.DoesNotContain("access_token", token.Url);
     }
 

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using SharedCanvas.Realtime.Apis;
 
 namespace SharedCanvas.Testing;
 
@@ -83,12 +84,10 @@ public sealed class BoardSocket : IAsyncDisposable
     /// </summary>
     public static Uri Authorize(ClientWebSocket socket, string url, string accessToken)
     {
-        socket.Options.AddSubProtocol(Subprotocol);
-        socket.Options.AddSubProtocol("access_token." + accessToken);
+        socket.Options.AddSubProtocol(BoardSocketApi.Subprotocol);
+        socket.Options.AddSubProtocol(BoardSocketApi.TokenSubprotocolPrefix + accessToken);
         return new Uri(url);
     }
-
-    public const string Subprotocol = "sharedcanvas.v1";
 
     /// <summary>The subprotocol the server selected (never the token's entry).</summary>
     public string? SelectedSubprotocol => _socket.SubProtocol;
