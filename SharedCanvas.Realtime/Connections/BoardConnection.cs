@@ -764,14 +764,17 @@ public sealed partial class BoardConnection
                 while (!_discardQueued && reader.TryRead(out var message))
                 {
                     if (_batch && message.Bytes.Length < MaxBatchBytes / 2 && reader.TryPeek(out var next)
-                        && message.Bytes.Length + next.Bytes.Length + 3 <= MaxBatchBytes)
+                        && FitsInBatch(1 + message.Bytes.Length, next))
                     {
                         await SendBatchAsync(message, reader);
                         continue;
                     }
 
                     await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
-                    RecordFanout(message.Timestamp);
+                    if (message.Timestamp > 0)
+                    {
+                        RecordFanout(message.Timestamp, _services.Time.GetUtcNow().ToUnixTimeMilliseconds());
+                    }
                 }
             }
 
@@ -799,7 +802,7 @@ public sealed partial class BoardConnection
             var length = 1 + first.Bytes.Length;
             timestamps[0] = first.Timestamp;
             var count = 1;
-            while (count < MaxBatchMessages && !_discardQueued && reader.TryPeek(out var next) && length + next.Bytes.Length + 2 <= MaxBatchBytes
+            while (count < MaxBatchMessages && !_discardQueued && reader.TryPeek(out var next) && FitsInBatch(length, next)
                 && reader.TryRead(out next))
             {
                 buffer[length++] = (byte)',';
@@ -811,9 +814,10 @@ public sealed partial class BoardConnection
             buffer[length++] = (byte)']';
             await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
             _services.Telemetry.BatchSize.Record(count);
+            var now = _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
             for (var i = 0; i < count; i++)
             {
-                RecordFanout(timestamps[i]);
+                RecordFanout(timestamps[i], now);
             }
         }
         finally
@@ -823,11 +827,14 @@ public sealed partial class BoardConnection
         }
     }
 
-    private void RecordFanout(long timestamp)
+    /// <summary>Whether <paramref name="next"/> fits after <paramref name="length"/> bytes of a batch (a comma before it, the closing bracket after).</summary>
+    private static bool FitsInBatch(int length, in Outgoing next) => length + 1 + next.Bytes.Length + 1 <= MaxBatchBytes;
+
+    private void RecordFanout(long timestamp, long now)
     {
         if (timestamp > 0)
         {
-            _services.Telemetry.FanoutDuration.Record(_services.Time.GetUtcNow().ToUnixTimeMilliseconds() - timestamp);
+            _services.Telemetry.FanoutDuration.Record(now - timestamp);
         }
     }
 
