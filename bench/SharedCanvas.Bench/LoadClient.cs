@@ -69,6 +69,8 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder, bo
     public WebSocketCloseStatus? UnexpectedClose;
     public long SequenceGaps;
     private long _lastSeq;
+    /// <summary>Operations received from each other client, by index (allocated with the first one).</summary>
+    private long[]? _receivedFrom;
     private long _pingSentAt;
 
     public async Task ConnectAsync(RealtimeToken token, Uri? realtimeUrl, string origin, CancellationToken cancel)
@@ -392,6 +394,7 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder, bo
             if (client.Length == 16 && client.StartsWith("bench"u8) && Utf8Parser.TryParse(client[5..], out int sender, out _)
                 && (uint)sender < (uint)recorder.Clients.Length)
             {
+                (_receivedFrom ??= new long[recorder.Clients.Length])[sender]++;
                 var sentAt = recorder.Clients[sender].SentAt(n);
                 if (sentAt >= recorder.MeasureFrom)
                 {
@@ -444,6 +447,9 @@ internal sealed class LoadClient(int index, int board, LoadRecorder recorder, bo
 
         _lastSeq = seq;
     }
+
+    /// <summary>How many operations of client <paramref name="sender"/> this one received.</summary>
+    public long ReceivedFrom(int sender) => _receivedFrom is { } counts ? Volatile.Read(ref counts[sender]) : 0;
 
     private long SentAt(long n)
     {
