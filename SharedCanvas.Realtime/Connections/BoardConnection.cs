@@ -120,7 +120,7 @@ public sealed partial class BoardConnection
     /// <summary>Runs the socket until it closes. Returns once both loops have ended.</summary>
     public async Task RunAsync(CancellationToken requestAborted)
     {
-        using var link = requestAborted.Register(static state => ((BoardConnection)state!)._abort.Cancel(), this);
+        using var link = requestAborted.Register(static state => ((BoardConnection)state!).Abort(), this);
 
         // The upgrade request's span lasts as long as the socket; per-message spans only link to it.
         _request = Activity.Current;
@@ -139,9 +139,9 @@ public sealed partial class BoardConnection
             Enqueue(ServerMessages.Welcome(_principal, Id, Color, _services.ServerName, head, _services.OpLimits, _services.Options));
             await ReceiveLoopAsync();
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ChannelClosedException)
         {
-            // The peer vanished or the server is stopping.
+            // The peer vanished, the socket was aborted (its queue is then closed) or the server is stopping.
         }
         catch (Exception ex)
         {
@@ -181,7 +181,7 @@ public sealed partial class BoardConnection
                 }
                 catch (OperationCanceledException)
                 {
-                    _abort.Cancel();
+                    Abort();
                 }
             }
 
@@ -231,8 +231,16 @@ public sealed partial class BoardConnection
         _ = Task.Delay(CloseHandshakeTimeout).ContinueWith(static (_, state) => ((BoardConnection)state!).Abort(), this, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// Ends both loops at once. Sends and receives are given no cancellation token (with one, every send takes
+    /// the WebSocket's slow path and registers with the token, twice), so it is aborting the WebSocket that
+    /// ends a send stuck behind a peer that stopped reading, or a receive from one that went silent.
+    /// </summary>
     private void Abort()
     {
+        _discardQueued = true;
+        _outgoing.Writer.TryComplete();
+        _socket.Abort();
         try
         {
             _abort.Cancel();
@@ -248,7 +256,7 @@ public sealed partial class BoardConnection
         while (true)
         {
             // Wait for the next message without holding a buffer: idle sockets cost no receive memory.
-            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
+            var first = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
             if (first.MessageType == WebSocketMessageType.Close)
             {
                 return;
@@ -275,7 +283,7 @@ public sealed partial class BoardConnection
                         buffer = larger;
                     }
 
-                    var result = await _socket.ReceiveAsync(buffer.AsMemory(count, Math.Min(buffer.Length, maxBytes + 1) - count), _abort.Token);
+                    var result = await _socket.ReceiveAsync(buffer.AsMemory(count, Math.Min(buffer.Length, maxBytes + 1) - count), CancellationToken.None);
                     if (result.MessageType == WebSocketMessageType.Close)
                     {
                         return;
@@ -759,7 +767,7 @@ public sealed partial class BoardConnection
         var reader = _outgoing.Reader;
         try
         {
-            while (!_discardQueued && await reader.WaitToReadAsync(_abort.Token))
+            while (!_discardQueued && await reader.WaitToReadAsync())
             {
                 while (!_discardQueued && reader.TryRead(out var message))
                 {
@@ -770,7 +778,7 @@ public sealed partial class BoardConnection
                         continue;
                     }
 
-                    await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                    await _socket.SendAsync(message.Bytes, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
                     if (message.Timestamp > 0)
                     {
                         RecordFanout(message.Timestamp, _services.Time.GetUtcNow().ToUnixTimeMilliseconds());
@@ -812,7 +820,7 @@ public sealed partial class BoardConnection
             }
 
             buffer[length++] = (byte)']';
-            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+            await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
             _services.Telemetry.BatchSize.Record(count);
             var now = _services.Time.GetUtcNow().ToUnixTimeMilliseconds();
             for (var i = 0; i < count; i++)

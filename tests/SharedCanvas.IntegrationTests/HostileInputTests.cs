@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
@@ -26,6 +27,8 @@ public sealed class SecurityFixture : StackFixture
     {
         SetEnvironment(builder, "realtime", "Realtime__SendQueueCapacity", "256");
         SetEnvironment(builder, "realtime", "Realtime__HelloTimeout", "00:00:02");
+        // Unanswered pings would end a silent socket after 30 s too; here only the server's own timeouts may.
+        SetEnvironment(builder, "realtime", "Realtime__KeepAliveTimeout", "00:05:00");
     }
 
     public SiteClient Ada { get; private set; } = null!;
@@ -123,9 +126,9 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
+    private static async Task WaitUntilAsync(Func<bool> condition, string failure, TimeSpan? patience = null)
     {
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + (patience ?? Patience);
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, failure);
@@ -578,6 +581,14 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
         await sleeper.ConnectAsync(BoardSocket.Authorize(sleeper, token.Url, token.AccessToken), CancellationToken.None);
         await sleeper.SendAsync("""{"type":"hello","client":"sleeper-that-never-reads"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
 
+        // Another reads its welcome, says hello, and never reads again: the server must cut it off by itself.
+        using var dead = new ClientWebSocket();
+        dead.Options.SetRequestHeader("Origin", stack.WebOrigin);
+        dead.Options.SetBuffer(1024, 1024);
+        await dead.ConnectAsync(BoardSocket.Authorize(dead, token.Url, token.AccessToken), CancellationToken.None);
+        var deadConnection = (string)(await ReadMessageAsync(dead))["me"]!["conn"]!;
+        await dead.SendAsync("""{"type":"hello","client":"sleeper-gone-for-good"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+
         await using var writer = await MalloryJoinsAsync();
         var id = $"big-{Guid.NewGuid():N}";
         await writer.SendOpAsync(Ops.AddPen(id, 0, 0));
@@ -614,7 +625,27 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
         }
 
         Assert.Equal((WebSocketCloseStatus)1013, sleeper.CloseStatus);
+
+        // The one that never reads is cut off once its close frame has waited long enough (30 s): its send,
+        // stuck behind a full TCP window, ends, and so does the socket.
+        using var telemetry = await DashboardTelemetry.ConnectAsync(stack.App);
+        using var closed = await telemetry.WaitForAsync($"logs?limit={DashboardTelemetry.Everything}",
+            d => d.RootElement.GetRawText().Contains($"Socket {deadConnection} closed", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
     });
+
+    private static async Task<JsonObject> ReadMessageAsync(ClientWebSocket socket)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer.GetMemory(1024), CancellationToken.None);
+            buffer.Advance(result.Count);
+        }
+        while (!result.EndOfMessage);
+
+        return JsonNode.Parse(buffer.WrittenSpan)!.AsObject();
+    }
 
     // ---- Refresh tokens ----
 
