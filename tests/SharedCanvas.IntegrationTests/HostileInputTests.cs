@@ -126,9 +126,9 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string failure, TimeSpan? patience = null)
+    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
     {
-        var deadline = DateTime.UtcNow + (patience ?? Patience);
+        var deadline = DateTime.UtcNow + Patience;
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, failure);
