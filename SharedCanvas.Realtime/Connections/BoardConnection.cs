@@ -236,11 +236,15 @@ public sealed partial class BoardConnection
     /// the WebSocket's slow path and registers with the token, twice), so it is aborting the WebSocket that
     /// ends a send stuck behind a peer that stopped reading, or a receive from one that went silent.
     /// </summary>
-    private void Abort()
+    private void Abort(bool abortSocket = true)
     {
         _discardQueued = true;
         _outgoing.Writer.TryComplete();
-        _socket.Abort();
+        if (abortSocket)
+        {
+            _socket.Abort();
+        }
+
         try
         {
             _abort.Cancel();
@@ -793,8 +797,9 @@ public sealed partial class BoardConnection
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            // The socket is gone; the receive loop ends too.
-            Abort();
+            // The socket is gone, or closing: a close frame is out (perhaps the WebSocket's own, after a protocol
+            // error) and must reach the peer, so only a socket still open is aborted, to end its receive too.
+            Abort(abortSocket: _socket.State == WebSocketState.Open);
         }
     }
 
