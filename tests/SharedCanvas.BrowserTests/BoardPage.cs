@@ -51,6 +51,16 @@ public sealed class BoardPage
     public async Task ChooseToolAsync(string name) =>
         await Page.GetByRole(AriaRole.Button, new() { Name = name, Exact = true }).ClickAsync();
 
+    /// <summary>
+    /// Clicks the canvas with the text tool and waits for the text box to take the focus (the page gives it
+    /// on the next frame, after the click's own focus change), so that no keystroke is typed before it.
+    /// </summary>
+    public async Task OpenTextBoxAtAsync(float x, float y)
+    {
+        await Canvas.ClickAsync(new() { Position = new() { X = x, Y = y } });
+        await Page.WaitForFunctionAsync("() => document.activeElement instanceof HTMLTextAreaElement");
+    }
+
     public async Task RegisterAsync(string userName, string password)
     {
         await Page.GotoAsync("/account/register");

@@ -89,7 +89,7 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(sta
 
         // Text: click, type, press Escape.
         await ada.ChooseToolAsync("Text");
-        await ada.Canvas.ClickAsync(new() { Position = new() { X = 850, Y = 130 } });
+        await ada.OpenTextBoxAtAsync(850, 130);
         await ada.Page.Keyboard.TypeAsync("Hello, board");
         await ada.Page.Keyboard.PressAsync("Escape");
         var text = await DrawnAsync("text");
@@ -98,7 +98,7 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(sta
         await ada.ScreenshotAsync("tool-text");
 
         // Text is editable later: click it with the text tool, change it.
-        await ada.Canvas.ClickAsync(new() { Position = new() { X = 855, Y = 138 } });
+        await ada.OpenTextBoxAtAsync(855, 138);
         await ada.Page.Keyboard.PressAsync("End");
         await ada.Page.Keyboard.TypeAsync("!");
         await ada.Page.Keyboard.PressAsync("Escape");
@@ -303,7 +303,7 @@ public sealed class CollaborationTests(BrowserStackFixture stack) : BrowserTest(
         await ada.ChooseToolAsync("Rectangle");
         await ada.DrawAsync((400, 150), (520, 240));
         await ada.ChooseToolAsync("Text");
-        await ada.Canvas.ClickAsync(new() { Position = new() { X = 600, Y = 160 } });
+        await ada.OpenTextBoxAtAsync(600, 160);
         await ada.Page.Keyboard.TypeAsync("Exported <text> & more");
         await ada.Page.Keyboard.PressAsync("Escape");
         await ada.WaitForSettledAsync(3);
