@@ -575,17 +575,11 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
     {
         // One of Mallory's sockets says hello and then never reads; on another she draws large batches.
         var token = await stack.Mallory.GetRealtimeTokenAsync(stack.BoardId);
-        using var sleeper = new ClientWebSocket();
-        sleeper.Options.SetRequestHeader("Origin", stack.WebOrigin);
-        sleeper.Options.SetBuffer(1024, 1024);
-        await sleeper.ConnectAsync(BoardSocket.Authorize(sleeper, token.Url, token.AccessToken), CancellationToken.None);
+        using var sleeper = await BoardSocket.ConnectUnreadAsync(token, stack.WebOrigin);
         await sleeper.SendAsync("""{"type":"hello","client":"sleeper-that-never-reads"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
 
         // Another reads its welcome, says hello, and never reads again: the server must cut it off by itself.
-        using var dead = new ClientWebSocket();
-        dead.Options.SetRequestHeader("Origin", stack.WebOrigin);
-        dead.Options.SetBuffer(1024, 1024);
-        await dead.ConnectAsync(BoardSocket.Authorize(dead, token.Url, token.AccessToken), CancellationToken.None);
+        using var dead = await BoardSocket.ConnectUnreadAsync(token, stack.WebOrigin);
         var deadConnection = (string)(await ReadMessageAsync(dead))["me"]!["conn"]!;
         await dead.SendAsync("""{"type":"hello","client":"sleeper-gone-for-good"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
 

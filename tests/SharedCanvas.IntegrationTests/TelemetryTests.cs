@@ -247,10 +247,7 @@ public sealed class TelemetryTests(TelemetryFixture stack, ITestOutputHelper out
     private async Task OverflowASleepingSocketAsync(SiteClient ada, string boardId, BoardSocket drawer)
     {
         var token = await ada.GetRealtimeTokenAsync(boardId);
-        using var sleeper = new ClientWebSocket();
-        sleeper.Options.SetRequestHeader("Origin", stack.WebOrigin);
-        sleeper.Options.SetBuffer(1024, 1024);
-        await sleeper.ConnectAsync(BoardSocket.Authorize(sleeper, token.Url, token.AccessToken), CancellationToken.None);
+        using var sleeper = await BoardSocket.ConnectUnreadAsync(token, stack.WebOrigin);
         await sleeper.SendAsync("""{"type":"hello","client":"sleeper-for-metrics"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         await Task.Delay(500);
 

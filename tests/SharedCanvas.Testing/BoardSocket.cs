@@ -78,6 +78,19 @@ public sealed class BoardSocket : IAsyncDisposable
     }
 
     /// <summary>
+    /// A bare socket, connected the way the board page connects, with small buffers, that reads nothing
+    /// unless the test reads it: the slow or silent reader of the tests that need one.
+    /// </summary>
+    public static async Task<ClientWebSocket> ConnectUnreadAsync(RealtimeToken token, string origin)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Origin", origin);
+        socket.Options.SetBuffer(1024, 1024);
+        await socket.ConnectAsync(Authorize(socket, token.Url, token.AccessToken), CancellationToken.None);
+        return socket;
+    }
+
+    /// <summary>
     /// Prepares a handshake the way the board page makes it: the token offered as a subprotocol
     /// (<c>access_token.{JWT}</c>) next to the protocol's name, the URL without it (protocol §1). Returns the
     /// URL to connect to.
