@@ -201,13 +201,13 @@ internal static class LoadScenario
         await stop.CancelAsync();
         await Task.WhenAll(loops);
         var drain = Stopwatch.StartNew();
-        while (drain.Elapsed < TimeSpan.FromSeconds(30) && !Settled(clients, options.Boards))
+        while (drain.Elapsed < TimeSpan.FromSeconds(30) && !Settled(clients))
         {
             await Task.Delay(200);
         }
 
         await Task.Delay(500);
-        var (expected, delivered) = Deliveries(clients, options.Boards);
+        var (expected, delivered) = Deliveries(clients);
         var result = new LoadResult(
             options,
             clients.Length,
@@ -245,14 +245,14 @@ internal static class LoadScenario
     }
 
     /// <summary>Every sent operation acknowledged, and every receiver holding every other client's acknowledged operations.</summary>
-    private static bool Settled(LoadClient[] clients, int boards)
+    private static bool Settled(LoadClient[] clients)
     {
         if (clients.Any(c => c.Acked < c.Sent && c.UnexpectedClose is null))
         {
             return false;
         }
 
-        var (expected, delivered) = Deliveries(clients, boards);
+        var (expected, delivered) = Deliveries(clients);
         return delivered >= expected;
     }
 
@@ -261,7 +261,7 @@ internal static class LoadScenario
     /// counted per sender and receiver: a socket closed under load may have had operations appended that it
     /// never saw acknowledged, and the others receiving those must not hide a loss elsewhere.
     /// </summary>
-    private static (long Expected, long Delivered) Deliveries(LoadClient[] clients, int boards)
+    private static (long Expected, long Delivered) Deliveries(LoadClient[] clients)
     {
         long expected = 0, delivered = 0;
         foreach (var board in clients.GroupBy(c => c.Board))
