@@ -422,10 +422,18 @@ public sealed class HostileInputTests(SecurityFixture stack, ITestOutputHelper o
     public Task ManySmallFragmentsAddingUpPastTheLimitCloseWith1009() => ClosesWithAsync(WebSocketCloseStatus.MessageTooBig, async socket =>
     {
         var fragment = Encoding.UTF8.GetBytes(new string(' ', 1024));
-        await socket.SendBytesAsync("""{"type":"ping","pad":" """u8.ToArray(), WebSocketMessageType.Text, endOfMessage: false);
-        for (var i = 0; i < 80; i++)
+        try
         {
-            await socket.SendBytesAsync(fragment, WebSocketMessageType.Text, endOfMessage: false);
+            await socket.SendBytesAsync("""{"type":"ping","pad":" """u8.ToArray(), WebSocketMessageType.Text, endOfMessage: false);
+            for (var i = 0; i < 80; i++)
+            {
+                await socket.SendBytesAsync(fragment, WebSocketMessageType.Text, endOfMessage: false);
+            }
+        }
+        catch (WebSocketException) when (socket.CloseStatus is not null)
+        {
+            // The server may close as soon as the fragments pass the limit, before the last ones are sent;
+            // which close code it used is asserted below.
         }
     });
 
