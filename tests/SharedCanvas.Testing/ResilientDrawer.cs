@@ -216,6 +216,29 @@ public sealed class ResilientDrawer : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until this client's copy of the board holds an element with id <paramref name="elementId"/>.</summary>
+    public async Task WaitForElementAsync(string elementId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_state.Elements.Any(e => e.Id == elementId))
+                {
+                    return;
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{ClientId}: no element {elementId} at seq {Seq}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>The operation this client sent as number <paramref name="n"/>.</summary>
     public JsonObject SentOp(long n)
     {

@@ -117,6 +117,22 @@ public sealed partial class SiteClient : IDisposable
         other.ExpectRedirect(response, "joining through a share link");
     }
 
+    /// <summary>The user id of <paramref name="member"/> in the board's member list (as the owner sees it).</summary>
+    public async Task<string> MemberIdAsync(string boardId, SiteClient member)
+    {
+        using var response = await ApiAsync(HttpMethod.Get, $"/api/boards/{boardId}/members");
+        response.EnsureSuccessStatusCode();
+        var members = (await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonArray>())!;
+        return (string)members.Single(m => (string?)m!["userName"] == member.UserName)!["userId"]!;
+    }
+
+    /// <summary>Withdraws <paramref name="member"/>'s access to one of this person's boards.</summary>
+    public async Task RemoveMemberAsync(string boardId, SiteClient member)
+    {
+        using var response = await ApiAsync(HttpMethod.Delete, $"/api/boards/{boardId}/members/{await MemberIdAsync(boardId, member)}");
+        response.EnsureSuccessStatusCode();
+    }
+
     public async Task<HttpResponseMessage> PostFormAsync(string path, Dictionary<string, string> fields)
     {
         var form = await Http.GetStringAsync(path);

@@ -82,12 +82,12 @@ public class StackFixture : IAsyncLifetime
         if (!ShippedRateLimits)
         {
             // Durability and fault tests drive clients far faster than people draw, on purpose.
-            foreach (var limit in new[] { "SignInsPerMinute", "RegistrationsPerHour", "TokenRequestsPerMinute", "RealtimeTokensPerMinute" })
+            foreach (var limit in new[] { "SignInsPerMinute", "RegistrationsPerHour", "TokenRequestsPerMinute", "RealtimeTokensPerMinute", "FailedSignInsPerAccount", "FailedSignInsPerDevice" })
             {
                 SetEnvironment(builder, "web", $"RateLimits__{limit}", "1000000");
             }
 
-            foreach (var limit in new[] { "MessagesPerSecond", "MessageBurst", "AddsPerSecond", "AddBurst", "UserMessagesPerSecond", "UserMessageBurst" })
+            foreach (var limit in new[] { "MessagesPerSecond", "MessageBurst", "AddsPerSecond", "AddBurst", "UserMessagesPerSecond", "UserMessageBurst", "CursorsPerSecond", "CursorBurst" })
             {
                 SetEnvironment(builder, "realtime", $"Realtime__{limit}", "100000");
             }
