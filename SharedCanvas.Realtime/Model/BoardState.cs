@@ -20,8 +20,10 @@ public sealed class Element
     [JsonPropertyName("deleted")] public long? Deleted { get; set; }
     [JsonPropertyName("deletedBy")] public string? DeletedBy { get; set; }
 
+    [JsonIgnore]
     public bool IsFreehand => T is "pen" or "highlighter";
 
+    [JsonIgnore]
     public int Stride => IsFreehand ? 3 : 2;
 }
 
@@ -95,7 +97,7 @@ public sealed class BoardState
                 if (Find(op, "id") is { } ended && ended.Author == author)
                 {
                     ended.Done = true;
-                    if (op.TryGetProperty("pts", out var finalPts) && finalPts.ValueKind == JsonValueKind.Array)
+                    if (op.TryGetProperty("pts", out var finalPts) && finalPts.ValueKind == JsonValueKind.Array && Fits(ended.T, finalPts))
                     {
                         ended.Pts = Numbers(finalPts);
                     }
@@ -183,6 +185,11 @@ public sealed class BoardState
                 }
 
                 var stride = element.Stride;
+                if (!MoveStaysInBounds(element.Pts, stride, dx, dy))
+                {
+                    continue;
+                }
+
                 for (var i = 0; i + 1 < element.Pts.Count; i += stride)
                 {
                     element.Pts[i] += dx;
@@ -211,8 +218,66 @@ public sealed class BoardState
                 continue;
             }
 
+            if (field == "pts" && !Fits(target.T, value))
+            {
+                continue;
+            }
+
             SetValue(target, field, value);
         }
+    }
+
+    /// <summary>Coordinates stay within ±1,000,000 board units (docs/protocol.md §2), after a move too.</summary>
+    public const double CoordinateLimit = 1_000_000;
+
+    /// <summary>
+    /// Whether <paramref name="pts"/> is geometry an element of type <paramref name="type"/> can have: pen and
+    /// highlighter x, y, pressure triples (pressure 0–1), two corners for line, arrow, rect and ellipse, one
+    /// anchor for text. The validator cannot know the type of the element an <c>update</c> or <c>end</c> names;
+    /// the fold does, and ignores geometry that does not fit (docs/protocol.md §5.2).
+    /// </summary>
+    private static bool Fits(string type, JsonElement pts)
+    {
+        var count = pts.GetArrayLength();
+        switch (type)
+        {
+            case "pen" or "highlighter":
+                if (count < 3 || count % 3 != 0)
+                {
+                    return false;
+                }
+
+                var i = 0;
+                foreach (var value in pts.EnumerateArray())
+                {
+                    if (i++ % 3 == 2 && value.GetDouble() is < 0 or > 1)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case "line" or "arrow" or "rect" or "ellipse":
+                return count == 4;
+            case "text":
+                return count == 2;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Whether moving every point by (<paramref name="dx"/>, <paramref name="dy"/>) keeps it within the coordinate limit.</summary>
+    private static bool MoveStaysInBounds(List<double> pts, int stride, double dx, double dy)
+    {
+        for (var i = 0; i + 1 < pts.Count; i += stride)
+        {
+            if (Math.Abs(pts[i] + dx) > CoordinateLimit || Math.Abs(pts[i + 1] + dy) > CoordinateLimit)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private Element? Find(JsonElement op, string property) =>

@@ -18,6 +18,36 @@ function sameValue(a, b) {
 
 const SETTABLE = ['color', 'width', 'opacity', 'fill', 'text', 'size', 'pts'];
 
+/** Coordinates stay within ±1,000,000 board units (docs/protocol.md §2), after a move too. */
+export const COORDINATE_LIMIT = 1_000_000;
+
+/**
+ * Whether `pts` is geometry an element of type `type` can have: pen and highlighter x, y, pressure triples
+ * (pressure 0–1), two corners for line, arrow, rect and ellipse, one anchor for text. The server's fold
+ * (Model/BoardState.cs) ignores an `update` or `end` whose geometry does not fit, and so does this one.
+ */
+export function fitsElement(type, pts) {
+  if (!Array.isArray(pts)) return false;
+  switch (type) {
+    case 'pen':
+    case 'highlighter':
+      return pts.length >= 3 && pts.length % 3 === 0 && pts.every((v, i) => i % 3 !== 2 || (v >= 0 && v <= 1));
+    case 'line': case 'arrow': case 'rect': case 'ellipse':
+      return pts.length === 4;
+    case 'text':
+      return pts.length === 2;
+    default:
+      return false;
+  }
+}
+
+function moveStaysInBounds(pts, stride, dx, dy) {
+  for (let i = 0; i + 1 < pts.length; i += stride) {
+    if (Math.abs(pts[i] + dx) > COORDINATE_LIMIT || Math.abs(pts[i + 1] + dy) > COORDINATE_LIMIT) return false;
+  }
+  return true;
+}
+
 /**
  * Applies one operation to a map of elements (id → element), exactly as the server's saver does.
  * Anything that does not apply is ignored. `get(id)` returns the element to change (so an overlay can
@@ -51,14 +81,15 @@ export function applyOp(state, op, author, seq) {
       if (!el || el.author !== author) return;
       const target = state.get(op.id);
       target.done = true;
-      if (Array.isArray(op.pts)) target.pts = op.pts.slice();
+      if (Array.isArray(op.pts) && fitsElement(target.t, op.pts)) target.pts = op.pts.slice();
       return;
     }
     case 'update': {
       if (Array.isArray(op.ids)) {
         const dx = op.dx ?? 0, dy = op.dy ?? 0;
         for (const id of op.ids) {
-          if (!state.peek(id)) continue;
+          const el = state.peek(id);
+          if (!el || !moveStaysInBounds(el.pts, pointStride(el.t), dx, dy)) continue;
           const target = state.get(id);
           const stride = pointStride(target.t);
           for (let i = 0; i + 1 < target.pts.length; i += stride) {
@@ -73,6 +104,7 @@ export function applyOp(state, op, author, seq) {
           if (!(field in op.set)) continue;
           if (op.if && field in op.if && !sameValue(target[field], op.if[field])) continue;
           const v = op.set[field];
+          if (field === 'pts' && !fitsElement(target.t, v)) continue;
           target[field] = Array.isArray(v) ? v.slice() : v;
         }
       }
