@@ -70,12 +70,21 @@ public static class Extensions
                         aspNetCore.Filter = context =>
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                             && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath);
-                        // The realtime service takes its token in the query string: never export it.
+                        // Older realtime clients send their token in the query string, and share links carry their
+                        // secret in the path: neither is ever exported.
                         aspNetCore.EnrichWithHttpRequest = (activity, request) =>
                         {
                             if (request.QueryString.HasValue)
                             {
-                                activity.SetTag("url.query", QueryRedaction.Redact(request.QueryString.Value));
+                                activity.SetTag("url.query", TelemetryRedaction.RedactQuery(request.QueryString.Value));
+                            }
+
+                            var path = request.Path.Value;
+                            var redacted = TelemetryRedaction.RedactPath(path);
+                            if (!ReferenceEquals(redacted, path))
+                            {
+                                activity.SetTag("url.path", redacted);
+                                activity.DisplayName = activity.DisplayName.Replace(path!, redacted, StringComparison.Ordinal);
                             }
                         };
                     })
