@@ -31,7 +31,7 @@ public static partial class BoardSocketApi
         IOptions<RealtimeOptions> options, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(BoardSocketApi).FullName!);
-        if (!context.WebSockets.IsWebSocketRequest || !BoardIds.IsValid(boardId))
+        if (!context.WebSockets.IsWebSocketRequest || !Contracts.BoardIds.IsValid(boardId))
         {
             Refuse(context, services, StatusCodes.Status400BadRequest, "bad_request");
             return;
@@ -57,6 +57,16 @@ public static partial class BoardSocketApi
             LogTokenRefused(logger, boardId, failure ?? "token for another board");
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
             Refuse(context, services, StatusCodes.Status401Unauthorized, principal is null ? "token" : "token_board");
+            return;
+        }
+
+        // A token the site handed out before access was withdrawn (a member removed, a role lowered, a
+        // sign-out everywhere, an account or the board deleted) is refused like an invalid one.
+        if (await services.Access.RefusalAsync(principal) is { } withdrawn)
+        {
+            LogTokenRefused(logger, boardId, withdrawn);
+            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            Refuse(context, services, StatusCodes.Status401Unauthorized, "token_withdrawn");
             return;
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SharedCanvas.Contracts;
 
 namespace SharedCanvas.Realtime.Auth;
 
@@ -76,13 +77,16 @@ public sealed class BoardTokenValidator
         }
 
         if (!jwt.TryGetPayloadValue<string>("sub", out var userId) || string.IsNullOrEmpty(userId)
-            || !jwt.TryGetPayloadValue<string>("board", out var boardId) || !BoardIds.IsValid(boardId)
-            || !jwt.TryGetPayloadValue<string>("role", out var roleName) || !BoardRoles.TryParse(roleName, out var role))
+            || !jwt.TryGetPayloadValue<string>(TokenClaims.Board, out var boardId) || !BoardIds.IsValid(boardId)
+            || !jwt.TryGetPayloadValue<string>(TokenClaims.Role, out var roleName) || !BoardRoles.TryParse(roleName, out var role))
         {
             return (null, "claims");
         }
 
-        var name = jwt.TryGetPayloadValue<string>("name", out var n) && !string.IsNullOrEmpty(n) ? n : userId;
-        return (new BoardPrincipal(userId, name, boardId, role, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), null);
+        // Tokens from before revisions existed carry none: revision 0, which any withdrawal outdates.
+        var userRevision = jwt.TryGetPayloadValue<long>(TokenClaims.UserRevision, out var u) ? u : 0;
+        var boardRevision = jwt.TryGetPayloadValue<long>(TokenClaims.BoardRevision, out var b) ? b : 0;
+        var name = jwt.TryGetPayloadValue<string>(TokenClaims.Name, out var n) && !string.IsNullOrEmpty(n) ? n : userId;
+        return (new BoardPrincipal(userId, name, boardId, role, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero), userRevision, boardRevision), null);
     }
 }

@@ -346,24 +346,36 @@ public sealed partial class BoardConnection
             return;
         }
 
-        switch (status)
+        if (status is ParseStatus.InvalidJson or ParseStatus.SchemaViolation)
         {
-            case ParseStatus.InvalidJson:
-            case ParseStatus.SchemaViolation:
-                Refuse("invalid_message");
-                RequestClose(CloseCodes.InvalidMessage, detail ?? "invalid message");
-                return;
-            case ParseStatus.UnknownType:
-                Refuse("unknown_type");
-                Enqueue(ServerMessages.Error(ErrorCodes.UnknownType, "unknown message type"));
-                return;
+            Refuse("invalid_message");
+            RequestClose(CloseCodes.InvalidMessage, detail ?? "invalid message");
+            return;
         }
 
         _services.Telemetry.MessagesReceived.Add(1, new KeyValuePair<string, object?>("type", MessageTypeName(parsed.Type)));
-        // Cursor messages only replace the socket's latest position, so they are not counted.
-        if (parsed.Type != ClientMessageType.Cursor && !_services.Limits.TryMessage(Id, _principal.UserId))
+        // Every message costs from a budget before anything answers it: cursors from a budget of their own
+        // (they only replace the socket's latest position), everything else, unknown types too, from the
+        // socket's and its user's. Refusals add up to a close (1008), so a flood of any kind ends.
+        var allowed = parsed.Type == ClientMessageType.Cursor
+            ? _services.Limits.TryCursor(Id)
+            : _services.Limits.TryMessage(Id, _principal.UserId);
+        if (!allowed)
         {
             RateLimited(now, parsed.Type == ClientMessageType.Op ? parsed.N : null);
+            return;
+        }
+
+        if (status == ParseStatus.UnknownType)
+        {
+            Refuse("unknown_type");
+            // Answered at most once a second: the answers to refused messages are bounded too.
+            if (now - _lastUnknownError >= TimeSpan.FromSeconds(1))
+            {
+                _lastUnknownError = now;
+                Enqueue(ServerMessages.Error(ErrorCodes.UnknownType, "unknown message type"));
+            }
+
             return;
         }
 
@@ -463,7 +475,8 @@ public sealed partial class BoardConnection
             AppendResult result;
             try
             {
-                result = await _services.Log.AppendAsync(Keys, _clientId, parsed.N, tail.AsMemory(0, length), timestamp);
+                result = await _services.Log.AppendAsync(Keys, _clientId, parsed.N, tail.AsMemory(0, length), timestamp,
+                    _principal.UserId, _principal.BoardRevision);
             }
             catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
             {
@@ -480,15 +493,33 @@ public sealed partial class BoardConnection
             RealtimeTelemetry.Appended(append, result.Seq, result.Applied);
             RealtimeTelemetry.Appended(publish, result.Seq, result.Applied);
 
-            if (result.Applied)
+            switch (result.Outcome)
             {
-                _services.Telemetry.OpsAppended.Add(1, new KeyValuePair<string, object?>("kind", KindName(info.Kind)));
-                _hub?.NoteAppended(result.Seq);
-            }
-            else
-            {
-                // A resend of something the log already holds: acknowledge it again, apply nothing.
-                Enqueue(ServerMessages.Ack(parsed.N, result.Seq, duplicate: true));
+                case AppendOutcome.Applied:
+                    _services.Telemetry.OpsAppended.Add(1, new KeyValuePair<string, object?>("kind", KindName(info.Kind)));
+                    _hub?.NoteAppended(result.Seq);
+                    break;
+                case AppendOutcome.Duplicate:
+                    // A resend of something the log holds: acknowledge it again, apply nothing.
+                    Enqueue(ServerMessages.Ack(parsed.N, result.Seq, duplicate: true));
+                    break;
+                case AppendOutcome.Unknown:
+                    Refuse("op_unknown");
+                    Enqueue(ServerMessages.Error(ErrorCodes.UnknownOp, "too old to tell whether it was stored; not applied", parsed.N));
+                    break;
+                case AppendOutcome.BoardDeleted:
+                    Refuse("board_deleted");
+                    RequestClose(CloseCodes.BoardDeleted, "board deleted");
+                    break;
+                case AppendOutcome.AccessWithdrawn:
+                    // The token predates a removal or a role change: the client fetches a new one (or learns it has none).
+                    Refuse("access_withdrawn");
+                    RequestClose(CloseCodes.TokenExpired, "access changed; renew the token");
+                    break;
+                case AppendOutcome.ClientIdTaken:
+                    Refuse("client_taken");
+                    RequestClose(CloseCodes.PolicyViolation, "client id in use by another person");
+                    break;
             }
         }
         finally
@@ -502,6 +533,15 @@ public sealed partial class BoardConnection
         if (_mode != Mode.AwaitingHello)
         {
             RequestClose(CloseCodes.PolicyViolation, "hello was already sent");
+            return;
+        }
+
+        // A client id is one person's: whoever first wrote with it on this board (docs/security.md).
+        var owner = await _services.Log.ClientOwnerAsync(Keys, clientId);
+        if (owner is not null && owner != _principal.UserId)
+        {
+            Refuse("client_taken");
+            RequestClose(CloseCodes.PolicyViolation, "client id in use by another person");
             return;
         }
 
@@ -610,10 +650,19 @@ public sealed partial class BoardConnection
     private async ValueTask HandleAuthAsync(string token)
     {
         var (principal, failure) = await _services.Tokens.ValidateAsync(token);
-        if (principal is null || principal.UserId != _principal.UserId || principal.BoardId != _principal.BoardId)
+        if (principal is not null && principal.UserId == _principal.UserId && principal.BoardId == _principal.BoardId)
+        {
+            failure = await _services.Access.RefusalAsync(principal);
+        }
+        else
+        {
+            failure ??= "another user or board";
+        }
+
+        if (failure is not null || principal is null)
         {
             Refuse(principal is null ? "auth_invalid" : "auth_mismatch");
-            LogRenewalRefused(Id, failure ?? "another user or board");
+            LogRenewalRefused(Id, failure ?? "invalid");
             RequestClose(CloseCodes.PolicyViolation, "token renewal refused");
             return;
         }
@@ -666,6 +715,7 @@ public sealed partial class BoardConnection
     private DateTimeOffset _rateWindowStart;
     private int _rateRefusals;
     private DateTimeOffset _lastRateError;
+    private DateTimeOffset _lastUnknownError;
 
     /// <summary>
     /// A message over the socket's or the user's rate: dropped, with an <c>error</c>; when it goes on (many

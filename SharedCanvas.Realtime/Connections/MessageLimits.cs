@@ -6,7 +6,7 @@ namespace SharedCanvas.Realtime.Connections;
 
 /// <summary>
 /// Token buckets (System.Threading.RateLimiting) for what clients send: per socket, per socket for new
-/// elements, and per user over all their sockets on this replica. A bucket exists only while it is used;
+/// elements, per socket for cursor moves, and per user over all their sockets on this replica. A bucket exists only while it is used;
 /// idle sockets cost none.
 /// </summary>
 public sealed class MessageLimits : IDisposable
@@ -14,6 +14,7 @@ public sealed class MessageLimits : IDisposable
     private readonly PartitionedRateLimiter<string> _sockets;
     private readonly PartitionedRateLimiter<string> _adds;
     private readonly PartitionedRateLimiter<string> _users;
+    private readonly PartitionedRateLimiter<string> _cursors;
 
     public MessageLimits(IOptions<RealtimeOptions> options)
     {
@@ -21,11 +22,15 @@ public sealed class MessageLimits : IDisposable
         _sockets = Buckets(o.MessagesPerSecond, o.MessageBurst);
         _adds = Buckets(o.AddsPerSecond, o.AddBurst);
         _users = Buckets(o.UserMessagesPerSecond, o.UserMessageBurst);
+        _cursors = Buckets(o.CursorsPerSecond, o.CursorBurst);
     }
 
     /// <summary>Whether a socket (and its user) may send one more message now.</summary>
     public bool TryMessage(string connectionId, string userId) =>
         TryAcquire(_sockets, connectionId) && TryAcquire(_users, userId);
+
+    /// <summary>Whether a socket may move its cursor once more now (cursors have a budget of their own).</summary>
+    public bool TryCursor(string connectionId) => TryAcquire(_cursors, connectionId);
 
     /// <summary>Whether a socket may add one more element now.</summary>
     public bool TryAdd(string connectionId) => TryAcquire(_adds, connectionId);
@@ -52,5 +57,6 @@ public sealed class MessageLimits : IDisposable
         _sockets.Dispose();
         _adds.Dispose();
         _users.Dispose();
+        _cursors.Dispose();
     }
 }

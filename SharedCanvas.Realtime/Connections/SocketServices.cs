@@ -14,6 +14,7 @@ public sealed class SocketServices(
     BoardHubs hubs,
     ConnectionRegistry registry,
     BoardTokenValidator tokens,
+    AccessCheck access,
     MessageLimits limits,
     UserSockets userSockets,
     IOptions<RealtimeOptions> options,
@@ -31,6 +32,8 @@ public sealed class SocketServices(
     public ConnectionRegistry Registry { get; } = registry;
 
     public BoardTokenValidator Tokens { get; } = tokens;
+
+    public AccessCheck Access { get; } = access;
 
     public MessageLimits Limits { get; } = limits;
 

@@ -18,6 +18,7 @@ internal static class RealtimeExtensions
         builder.Services.AddHttpClient(nameof(SiteKeySet));
         builder.Services.AddSingleton<SiteKeySet>();
         builder.Services.AddSingleton<BoardTokenValidator>();
+        builder.Services.AddSingleton<AccessCheck>();
         return builder;
     }
 

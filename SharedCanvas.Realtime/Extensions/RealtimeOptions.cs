@@ -26,7 +26,7 @@ public sealed class RealtimeOptions
     [Range(16, 1_000_000)]
     public int SendQueueCapacity { get; set; } = 4096;
 
-    /// <summary>Sustained messages per second on one socket (cursor messages are coalesced and not counted).</summary>
+    /// <summary>Sustained messages per second on one socket, unknown types included (cursor messages have their own budget).</summary>
     [Range(1, 100_000)]
     public int MessagesPerSecond { get; set; } = 100;
 
@@ -47,6 +47,13 @@ public sealed class RealtimeOptions
 
     [Range(1, 1_000_000)]
     public int UserMessageBurst { get; set; } = 600;
+
+    /// <summary>Cursor messages per second on one socket (the board page sends at most 25; only the latest is kept).</summary>
+    [Range(1, 100_000)]
+    public int CursorsPerSecond { get; set; } = 50;
+
+    [Range(1, 100_000)]
+    public int CursorBurst { get; set; } = 100;
 
     /// <summary>Messages refused for rate within ten seconds after which the socket is closed (1008).</summary>
     [Range(1, 1_000_000)]

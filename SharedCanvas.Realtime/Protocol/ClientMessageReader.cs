@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace SharedCanvas.Realtime.Protocol;
@@ -16,6 +17,9 @@ public static class ClientMessageReader
     };
 
     private const int MaxTokenLength = 8192;
+
+    /// <summary>2^53 − 1: the largest integer JavaScript (the board page) and Lua (the append script) hold exactly.</summary>
+    public const long MaxSafeInteger = 9007199254740991;
 
     [Flags]
     private enum Field : ushort
@@ -89,9 +93,9 @@ public static class ClientMessageReader
 
                     break;
                 case Field.N:
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out message.N) || message.N < 1)
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out message.N) || message.N < 1 || message.N > MaxSafeInteger)
                     {
-                        detail = "n must be a positive integer";
+                        detail = "n must be a positive integer up to 2^53-1";
                         return ParseStatus.SchemaViolation;
                     }
 
@@ -255,14 +259,16 @@ public static class ClientMessageReader
         return ParseStatus.SchemaViolation;
     }
 
+    /// <summary>
+    /// The name of the property the reader is on, unescaped: <c>"\u0074ype"</c> is <c>type</c>, so a name cannot
+    /// be written twice by escaping it once. Only escaped names (never sent by honest clients) allocate.
+    /// </summary>
+    internal static ReadOnlySpan<byte> PropertyName(ref Utf8JsonReader reader) =>
+        reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+
     private static Field FieldOf(ref Utf8JsonReader reader)
     {
-        if (reader.ValueIsEscaped)
-        {
-            return Field.Other;
-        }
-
-        var name = reader.ValueSpan;
+        var name = PropertyName(ref reader);
         return name.Length switch
         {
             1 when name[0] == (byte)'n' => Field.N,

@@ -26,4 +26,7 @@ public static class ErrorCodes
     public const string UnknownType = "unknown_type";
     public const string RateLimited = "rate_limited";
     public const string NotReady = "not_ready";
+
+    /// <summary>A resend of an operation so old that the log can no longer tell whether it was stored.</summary>
+    public const string UnknownOp = "unknown_op";
 }

@@ -246,12 +246,7 @@ public static class OpValidator
 
     private static Key KeyOf(ref Utf8JsonReader reader)
     {
-        if (reader.ValueIsEscaped)
-        {
-            return Key.Unknown;
-        }
-
-        var name = reader.ValueSpan;
+        var name = ClientMessageReader.PropertyName(ref reader);
         return name switch
         {
             [(byte)'k'] => Key.K,
@@ -369,12 +364,7 @@ public static class OpValidator
 
     private static ElementKey ElementKeyOf(ref Utf8JsonReader reader)
     {
-        if (reader.ValueIsEscaped)
-        {
-            return ElementKey.Unknown;
-        }
-
-        var name = reader.ValueSpan;
+        var name = ClientMessageReader.PropertyName(ref reader);
         if (name.SequenceEqual("id"u8)) return ElementKey.Id;
         if (name.SequenceEqual("t"u8)) return ElementKey.T;
         if (name.SequenceEqual("pts"u8)) return ElementKey.Pts;

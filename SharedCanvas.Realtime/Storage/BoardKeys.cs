@@ -17,7 +17,8 @@ public sealed class BoardKeys
         Presence = $"sc:{{{boardId}}}:presence";
         Channel = RedisChannel.Literal($"sc:{{{boardId}}}:ch");
         ChannelName = $"sc:{{{boardId}}}:ch";
-        AppendKeys = [Sequence, Clients, Log, SaverDirty, SaverJobs];
+        Access = Contracts.AccessRevisions.BoardKey(boardId);
+        AppendKeys = [Sequence, Clients, Log, SaverDirty, SaverJobs, Access];
     }
 
     /// <summary>Boards whose log has entries no snapshot covers yet.</summary>
@@ -34,13 +35,16 @@ public sealed class BoardKeys
     /// <summary>The operation log: a stream whose entry ids are <c>{seq}-0</c>.</summary>
     public RedisKey Log { get; }
 
-    /// <summary>Per client id: the last operation number accepted, its seq and time (for idempotent resends).</summary>
+    /// <summary>Per client id: the last operation number accepted, its seq and time, its user and the numbers never stored (for idempotent resends).</summary>
     public RedisKey Clients { get; }
 
     /// <summary>Who is on the board: socket id → presence entry with an expiry, refreshed by the socket's replica.</summary>
     public RedisKey Presence { get; }
 
-    /// <summary>Every key of the board (for deleting it).</summary>
+    /// <summary>Revisions of who may still write (and whether the board was deleted): see <see cref="Contracts.AccessRevisions"/>.</summary>
+    public RedisKey Access { get; }
+
+    /// <summary>Every key of the board's data (for deleting it). Not <see cref="Access"/>, which must outlive a deleted board.</summary>
     public RedisKey[] All => [Sequence, Log, Clients, Presence];
 
     /// <summary>The board's pub/sub channel: operations, presence and cursors for every replica.</summary>

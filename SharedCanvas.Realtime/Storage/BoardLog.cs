@@ -3,38 +3,109 @@ using SharedCanvas.Realtime.Protocol;
 
 namespace SharedCanvas.Realtime.Storage;
 
+/// <summary>What the append script did with one operation.</summary>
+public enum AppendOutcome
+{
+    /// <summary>Stored at <see cref="AppendResult.Seq"/> and published.</summary>
+    Applied,
+
+    /// <summary>Already in the log (a resend): at <see cref="AppendResult.Seq"/>, or 0 when that number is no longer kept.</summary>
+    Duplicate,
+
+    /// <summary>A resend so old that the log can no longer tell whether it was stored; nothing was applied.</summary>
+    Unknown,
+
+    /// <summary>The board was deleted; nothing is written to it again.</summary>
+    BoardDeleted,
+
+    /// <summary>The socket's token was issued before the user's access to the board was withdrawn or changed.</summary>
+    AccessWithdrawn,
+
+    /// <summary>The client id is bound to another user on this board.</summary>
+    ClientIdTaken,
+}
+
 /// <summary>The result of appending one operation.</summary>
-/// <param name="Applied">False when the operation was already in the log (a resend).</param>
-/// <param name="Seq">Its sequence number; 0 when a resend's number is no longer known.</param>
-public readonly record struct AppendResult(bool Applied, long Seq);
+public readonly record struct AppendResult(AppendOutcome Outcome, long Seq)
+{
+    public bool Applied => Outcome == AppendOutcome.Applied;
+}
 
 /// <summary>
 /// A board's operation log in Redis: one script appends an operation, numbers it, remembers the client's
 /// operation number (so resends are recognised), marks the board for the saver and publishes it to every
 /// replica, atomically. With append-only persistence the reply comes only after the entry is written to
 /// the append-only file, so an acknowledged operation survives a crash of any process (docs/storage.md).
+/// <para>
+/// A client id belongs to the user who first wrote with it on the board: nobody else's operations can take
+/// its numbers (docs/security.md). Per client id the script keeps the highest number stored, its seq, and
+/// the numbers below it that were never stored (refused, or lost before they arrived), so that a resend is
+/// told apart exactly: stored already (a duplicate), or not yet (stored now). Only when a client has left
+/// more than <see cref="MaxGaps"/> such ranges does it forget the oldest, and a resend below them is
+/// answered as unknown. The same script refuses writes to a deleted board and writes under a token
+/// issued before the user's access to the board was withdrawn (<see cref="Contracts.AccessRevisions"/>).
+/// </para>
 /// </summary>
 public sealed class BoardLog(IConnectionMultiplexer redis)
 {
-    // KEYS: 1 seq, 2 clients, 3 log, 4 saver dirty set, 5 saver jobs
-    // ARGV: 1 client id, 2 n, 3 tail of the message, 4 channel, 5 board id, 6 time (ms)
+    /// <summary>Ranges of never-stored numbers kept per client id.</summary>
+    public const int MaxGaps = 32;
+
+    // KEYS: 1 seq, 2 clients, 3 log, 4 saver dirty set, 5 saver jobs, 6 access
+    // ARGV: 1 client id, 2 n, 3 tail of the message, 4 channel, 5 board id, 6 time (ms), 7 user id, 8 the token's board revision
+    // A client's entry: "lastN lastSeq time user floor gaps" (gaps "a-b,c-d" or "-"); entries written before
+    // users were bound hold only the first three.
     private const string AppendScript = """
-        local last = redis.call('HGET', KEYS[2], ARGV[1])
-        if last then
-          local a = string.find(last, ' ', 1, true)
-          local b = string.find(last, ' ', a + 1, true)
-          local lastN = tonumber(string.sub(last, 1, a - 1))
-          if tonumber(ARGV[2]) <= lastN then
-            if tonumber(ARGV[2]) == lastN then
-              return {0, tonumber(string.sub(last, a + 1, b - 1))}
+        local access = redis.call('HMGET', KEYS[6], ARGV[7], '!deleted')
+        if access[2] then return {-1, 0} end
+        if access[1] and tonumber(access[1]) > tonumber(ARGV[8]) then return {-2, 0} end
+        local function fmt(x) return string.format('%.0f', x) end
+        local n = tonumber(ARGV[2])
+        local lastN, lastSeq, floor, gaps = 0, 0, 0, ''
+        local entry = redis.call('HGET', KEYS[2], ARGV[1])
+        if entry then
+          local f = {}
+          for part in string.gmatch(entry, '%S+') do f[#f + 1] = part end
+          if f[4] and f[4] ~= ARGV[7] then return {-3, 0} end
+          lastN, lastSeq = tonumber(f[1]), tonumber(f[2])
+          floor = tonumber(f[5] or '0')
+          if f[6] and f[6] ~= '-' then gaps = f[6] end
+        end
+        if n == lastN then return {0, lastSeq} end
+        local keepN, keepSeq = n, 0
+        if n < lastN then
+          if n < floor then return {0, -1} end
+          local found, rest = false, {}
+          for a, b in string.gmatch(gaps, '(%d+)%-(%d+)') do
+            a, b = tonumber(a), tonumber(b)
+            if n >= a and n <= b then
+              found = true
+              if a < n then rest[#rest + 1] = fmt(a) .. '-' .. fmt(n - 1) end
+              if n < b then rest[#rest + 1] = fmt(n + 1) .. '-' .. fmt(b) end
+            else
+              rest[#rest + 1] = fmt(a) .. '-' .. fmt(b)
             end
-            return {0, 0}
+          end
+          if not found then return {0, 0} end
+          gaps = table.concat(rest, ',')
+          keepN, keepSeq = lastN, lastSeq
+        elseif n > lastN + 1 then
+          local gap = fmt(lastN + 1) .. '-' .. fmt(n - 1)
+          if gaps == '' then gaps = gap else gaps = gaps .. ',' .. gap end
+          local count = select(2, string.gsub(gaps, ',', ',')) + 1
+          while count > tonumber(ARGV[9]) do
+            local comma = string.find(gaps, ',', 1, true)
+            floor = tonumber(string.match(gaps, '^%d+%-(%d+)')) + 1
+            gaps = string.sub(gaps, comma + 1)
+            count = count - 1
           end
         end
         local seq = redis.call('INCR', KEYS[1])
+        if keepSeq == 0 then keepSeq = seq end
         local message = '{"type":"op","seq":' .. seq .. ARGV[3]
         redis.call('XADD', KEYS[3], seq .. '-0', 'm', message)
-        redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. ' ' .. seq .. ' ' .. ARGV[6])
+        if gaps == '' then gaps = '-' end
+        redis.call('HSET', KEYS[2], ARGV[1], fmt(keepN) .. ' ' .. keepSeq .. ' ' .. ARGV[6] .. ' ' .. ARGV[7] .. ' ' .. fmt(floor) .. ' ' .. gaps)
         redis.call('PUBLISH', ARGV[4], message)
         if redis.call('SADD', KEYS[4], ARGV[5]) == 1 then
           redis.call('XADD', KEYS[5], '*', 'b', ARGV[5])
@@ -44,12 +115,32 @@ public sealed class BoardLog(IConnectionMultiplexer redis)
 
     private readonly IDatabase _db = redis.GetDatabase();
 
-    /// <summary>Appends one operation whose message tail is <paramref name="tail"/> (see <see cref="OpEnvelope"/>).</summary>
-    public async Task<AppendResult> AppendAsync(BoardKeys keys, RedisValue clientId, long n, ReadOnlyMemory<byte> tail, long timestamp)
+    /// <summary>
+    /// Appends one operation of <paramref name="userId"/>, whose token carries <paramref name="boardRevision"/>,
+    /// with the message tail <paramref name="tail"/> (see <see cref="OpEnvelope"/>).
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(BoardKeys keys, RedisValue clientId, long n, ReadOnlyMemory<byte> tail, long timestamp,
+        RedisValue userId, long boardRevision)
     {
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, keys.AppendKeys,
-            [clientId, n, tail, keys.ChannelName, keys.BoardId, timestamp]).ConfigureAwait(false))!;
-        return new AppendResult((long)result[0] == 1, (long)result[1]);
+            [clientId, n, tail, keys.ChannelName, keys.BoardId, timestamp, userId, boardRevision, MaxGaps]).ConfigureAwait(false))!;
+        var seq = (long)result[1];
+        return (long)result[0] switch
+        {
+            1 => new AppendResult(AppendOutcome.Applied, seq),
+            0 => seq < 0 ? new AppendResult(AppendOutcome.Unknown, 0) : new AppendResult(AppendOutcome.Duplicate, seq),
+            -1 => new AppendResult(AppendOutcome.BoardDeleted, 0),
+            -2 => new AppendResult(AppendOutcome.AccessWithdrawn, 0),
+            _ => new AppendResult(AppendOutcome.ClientIdTaken, 0),
+        };
+    }
+
+    /// <summary>The user a client id is bound to on the board, or null if it has written nothing there yet.</summary>
+    public async Task<string?> ClientOwnerAsync(BoardKeys keys, RedisValue clientId)
+    {
+        var entry = (string?)await _db.HashGetAsync(keys.Clients, clientId).ConfigureAwait(false);
+        var parts = entry?.Split(' ');
+        return parts is { Length: >= 4 } ? parts[3] : null;
     }
 
     /// <summary>The board's newest sequence number (0 for a new board).</summary>

@@ -23,6 +23,8 @@ public sealed record LinkResponse(string Id, string Role, string Url, DateTime C
 
 public sealed record MemberResponse(string UserId, string UserName, string Role, DateTime AddedAt);
 
+public sealed record ChangeRoleRequest(string? Role);
+
 public sealed record AcceptedLinkResponse(string BoardId, string Role, string Url);
 
 /// <summary>
@@ -48,6 +50,7 @@ internal static class BoardsApi
         boards.MapPost("/{id}/links", CreateLinkAsync);
         boards.MapDelete("/{id}/links/{linkId}", RevokeLinkAsync);
         boards.MapGet("/{id}/members", ListMembersAsync);
+        boards.MapPatch("/{id}/members/{userId}", ChangeRoleAsync);
         boards.MapDelete("/{id}/members/{userId}", RemoveMemberAsync);
 
         app.MapPost("/api/share/{linkId}", AcceptLinkAsync)
@@ -112,26 +115,35 @@ internal static class BoardsApi
     /// <summary>
     /// A short-lived token for one board on the realtime service, with the user's role, and the WebSocket
     /// URL to open. A sign-in cookie must still carry the user's current security stamp (so after a password
-    /// change or "sign out everywhere" no other browser gets a token), and a locked or deleted account gets none.
+    /// change or "sign out everywhere" no other browser gets a token; a bearer token is checked the same way
+    /// when it is validated), and a disabled or deleted account gets none. The access revisions are read
+    /// first, before the role (see <see cref="Contracts.AccessRevisions"/>): a token issued from a role that is
+    /// being withdrawn then carries the revision the withdrawal outdates.
     /// </summary>
     public static async Task<Results<Ok<RealtimeTokenResponse>, NotFound, UnauthorizedHttpResult>> IssueRealtimeTokenAsync(
-        string id, ClaimsPrincipal principal, BoardService boards, UserManager<AppUser> users, SignInManager<AppUser> signIn,
+        string id, ClaimsPrincipal principal, BoardService boards, BoardEvents events, UserManager<AppUser> users, SignInManager<AppUser> signIn,
         TokenIssuer issuer, IOptions<RealtimeLinkOptions> realtime, CancellationToken cancellationToken)
     {
+        if (!Board.IsValidId(id) || principal.UserId() is not { } userId)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var revisions = await events.RevisionsAsync(id, userId);
         var user = principal.Identity?.AuthenticationType == "Bearer"
-            ? await users.FindByIdAsync(principal.UserId()!)
+            ? await users.FindByIdAsync(userId)
             : await signIn.ValidateSecurityStampAsync(principal);
         if (user is null || await users.IsLockedOutAsync(user))
         {
             return TypedResults.Unauthorized();
         }
 
-        if (await boards.FindForUserAsync(id, user.Id, cancellationToken) is not ({ } board, { } role))
+        if (revisions.BoardDeleted || await boards.FindForUserAsync(id, user.Id, cancellationToken) is not ({ } board, { } role))
         {
             return TypedResults.NotFound();
         }
 
-        var token = issuer.IssueRealtimeToken(user, board.Id, role);
+        var token = issuer.IssueRealtimeToken(user, board.Id, role, revisions);
         return TypedResults.Ok(new RealtimeTokenResponse(token.AccessToken, token.ExpiresAt, realtime.Value.BoardSocketUrl(board.Id)));
     }
 
@@ -189,6 +201,28 @@ internal static class BoardsApi
 
         var members = await boards.ListMembersAsync(board, cancellationToken);
         return TypedResults.Ok(members.Select(m => new MemberResponse(m.UserId, m.UserName, m.Role, m.AddedAt)).ToArray());
+    }
+
+    /// <summary>Makes a member a viewer or an editor; their open sockets reconnect with the new role.</summary>
+    public static async Task<Results<Ok<MemberResponse>, ValidationProblem, NotFound, ForbidHttpResult>> ChangeRoleAsync(
+        string id, string userId, ChangeRoleRequest request, ClaimsPrincipal principal, BoardService boards, CancellationToken cancellationToken)
+    {
+        var (board, exists) = await OwnedAsync(id, principal, boards, cancellationToken);
+        if (board is null)
+        {
+            return exists ? TypedResults.Forbid() : TypedResults.NotFound();
+        }
+
+        switch (await boards.ChangeRoleAsync(board, userId, request.Role ?? "", cancellationToken))
+        {
+            case null:
+                return TypedResults.NotFound();
+            case false:
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = ["A member is a viewer or an editor."] });
+        }
+
+        var member = (await boards.ListMembersAsync(board, cancellationToken)).Single(m => m.UserId == userId);
+        return TypedResults.Ok(new MemberResponse(member.UserId, member.UserName, member.Role, member.AddedAt));
     }
 
     public static async Task<Results<NoContent, NotFound, ForbidHttpResult>> RemoveMemberAsync(

@@ -17,5 +17,7 @@ namespace SharedCanvas.Web.Apis;
 [JsonSerializable(typeof(LinkResponse))]
 [JsonSerializable(typeof(LinkResponse[]))]
 [JsonSerializable(typeof(MemberResponse[]))]
+[JsonSerializable(typeof(MemberResponse))]
+[JsonSerializable(typeof(ChangeRoleRequest))]
 [JsonSerializable(typeof(AcceptedLinkResponse))]
 internal sealed partial class WebJsonContext : JsonSerializerContext;

@@ -167,6 +167,28 @@ public sealed class BoardService(WebDbContext db, BoardEvents events, TimeProvid
             .Select(m => new MemberSummary(m.UserId, m.User!.UserName!, m.Role, m.AddedAt))
             .ToListAsync(cancellationToken);
 
+    /// <summary>
+    /// Changes someone's role (viewer ↔ editor); their open sockets on the board come back with it, and
+    /// realtime tokens issued before stop working. Null when they are not a member; false for a role a member cannot have.
+    /// </summary>
+    public async Task<bool?> ChangeRoleAsync(Board board, string userId, string role, CancellationToken cancellationToken)
+    {
+        if (!IsShareRole(role))
+        {
+            return false;
+        }
+
+        var changed = await db.BoardMembers.Where(m => m.BoardId == board.Id && m.UserId == userId)
+            .ExecuteUpdateAsync(m => m.SetProperty(x => x.Role, role), cancellationToken);
+        if (changed == 0)
+        {
+            return null;
+        }
+
+        await events.AccessChangedAsync(board.Id, userId);
+        return true;
+    }
+
     /// <summary>Withdraws someone's access; their open sockets on the board are closed.</summary>
     public async Task<bool> RemoveMemberAsync(Board board, string userId, CancellationToken cancellationToken)
     {

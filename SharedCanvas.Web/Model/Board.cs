@@ -18,8 +18,7 @@ public sealed class Board
 
     public DateTime CreatedAt { get; init; }
 
-    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public static string NewId() => Contracts.BoardIds.New();
 
-    public static bool IsValidId(string? id) =>
-        id is { Length: 32 } && id.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));
+    public static bool IsValidId(string? id) => Contracts.BoardIds.IsValid(id);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SharedCanvas.Contracts;
 using SharedCanvas.Web.Model;
 
 namespace SharedCanvas.Web.Tokens;
@@ -16,8 +17,11 @@ public sealed class TokenIssuer(SigningKeyStore keys, IOptions<AuthOptions> opti
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    /// <summary>A token for one board on the realtime service, with the user's role on it.</summary>
-    public IssuedToken IssueRealtimeToken(AppUser user, string boardId, string role)
+    /// <summary>
+    /// A token for one board on the realtime service, with the user's role on it and the access revisions
+    /// read <em>before</em> that role was (<see cref="AccessRevisions"/>), so that a withdrawal refuses it.
+    /// </summary>
+    public IssuedToken IssueRealtimeToken(AppUser user, string boardId, string role, AccessState revisions)
     {
         using var activity = WebTelemetry.Source.StartActivity("issue realtime token");
         activity?.SetTag("sharedcanvas.board.id", boardId);
@@ -28,17 +32,27 @@ public sealed class TokenIssuer(SigningKeyStore keys, IOptions<AuthOptions> opti
         {
             [TokenClaims.Board] = boardId,
             [TokenClaims.Role] = role,
+            [TokenClaims.UserRevision] = revisions.UserRevision,
+            [TokenClaims.BoardRevision] = revisions.BoardRevision,
         });
     }
 
-    /// <summary>A token for the site's own API, for clients that do not use cookies. It names no board.</summary>
+    /// <summary>
+    /// A token for the site's own API, for clients that do not use cookies. It names no board; it carries a
+    /// digest of the user's security stamp, so that it stops working when the stamp changes ("sign out
+    /// everywhere", a new password), as cookies do.
+    /// </summary>
     public IssuedToken IssueApiToken(AppUser user)
     {
         using var activity = WebTelemetry.Source.StartActivity("issue api token");
         activity?.SetTag("enduser.id", user.Id);
         telemetry.TokensIssued.Add(1, new KeyValuePair<string, object?>("kind", "api"));
-        return Issue(options.Value.ApiAudience, user, new Dictionary<string, object>());
+        return Issue(options.Value.ApiAudience, user, new Dictionary<string, object> { [TokenClaims.StampDigest] = StampDigest(user.SecurityStamp) });
     }
+
+    /// <summary>A digest of a security stamp (the stamp itself never leaves the database).</summary>
+    public static string StampDigest(string? securityStamp) =>
+        Base64UrlEncoder.Encode(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(securityStamp ?? "")))[..22];
 
     private IssuedToken Issue(string audience, AppUser user, Dictionary<string, object> claims)
     {

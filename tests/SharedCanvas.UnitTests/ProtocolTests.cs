@@ -65,6 +65,9 @@ public sealed class ClientMessageReaderTests
     [InlineData("""{"type":"hello","client":"abcdefgh12","batch":"yes"}""")]
     [InlineData("""{"type":"cursor","x":1e400,"y":0}""")]
     [InlineData("""{"type":"cursor","x":5000000,"y":0}""")]
+    [InlineData("""{"type":"ping","\u0074ype":"op","t":1}""")]
+    [InlineData("""{"type":"op","\u006e":1,"n":2,"op":{}}""")]
+    [InlineData("""{"type":"op","n":9007199254740992,"op":{}}""")]
     public void MessagesOutsideTheirSchemaAreViolations(string json) =>
         Assert.Equal(ParseStatus.SchemaViolation, Parse(json, out _));
 
@@ -125,6 +128,8 @@ public sealed class OpValidatorTests
     [InlineData("""{"k":"restore","ref":0}""")]
     [InlineData("""{"k":"clear","ids":["a"]}""")]
     [InlineData("""{"k":"end","k":"end","id":"a"}""")]
+    [InlineData("""{"k":"end","\u006b":"end","id":"a"}""")]
+    [InlineData("""{"k":"add","el":{"id":"a","\u0069d":"b","t":"pen","pts":[1,2,0.5]}}""")]
     public void InvalidOperationsAreRefusedWithAReason(string json) =>
         Assert.NotNull(Validate(json, out _));
 
@@ -230,7 +235,7 @@ public sealed class TracePropagationTests
     }
 }
 
-public sealed class QueryRedactionTests
+public sealed class TelemetryRedactionTests
 {
     [Theory]
     [InlineData("?access_token=eyJabc.def.ghi", "?access_token=Redacted")]
@@ -240,5 +245,15 @@ public sealed class QueryRedactionTests
     [InlineData("?page=2", "?page=2")]
     [InlineData("", "")]
     public void SecretParametersAreRedactedAndOthersKept(string query, string expected) =>
-        Assert.Equal(expected, Microsoft.Extensions.Hosting.QueryRedaction.Redact(query));
+        Assert.Equal(expected, Microsoft.Extensions.Hosting.TelemetryRedaction.RedactQuery(query));
+
+    [Theory]
+    [InlineData("/share/0f3a9c2e5b7d4e1f", "/share/Redacted")]
+    [InlineData("/api/share/0f3a9c2e5b7d4e1f", "/api/share/Redacted")]
+    [InlineData("/api/boards/3f2c/links/0f3a9c2e5b7d4e1f", "/api/boards/3f2c/links/Redacted")]
+    [InlineData("/api/boards/3f2c/links", "/api/boards/3f2c/links")]
+    [InlineData("/boards/3f2c", "/boards/3f2c")]
+    [InlineData("/", "/")]
+    public void ShareLinkIdsArePathSecrets(string path, string expected) =>
+        Assert.Equal(expected, Microsoft.Extensions.Hosting.TelemetryRedaction.RedactPath(path));
 }

@@ -69,6 +69,7 @@ export class BoardConnection extends EventTarget {
     this.client = null;
     this.nextN = 1;
     this.unacked = [];                         // [{ n, op, tp? }] in n order
+    this.unconfirmed = [];                     // operations the server could not tell were stored (kept, not resent)
 
     this.state = 'connecting';
     this.socket = null;
@@ -87,7 +88,7 @@ export class BoardConnection extends EventTarget {
   }
 
   get unsavedCount() {
-    return this.unacked.length;
+    return this.unacked.length + this.unconfirmed.length;
   }
 
   /**
@@ -99,13 +100,14 @@ export class BoardConnection extends EventTarget {
     let saved = this.store.load();
     if (saved && !(await claimClientId(saved.client))) saved = null;
     if (!saved) {
-      saved = { client: randomId(), nextN: 1, pending: [] };
+      saved = { client: randomId(), nextN: 1, pending: [], unconfirmed: [] };
       await claimClientId(saved.client);
     }
     this.client = saved.client;
     this.nextN = saved.nextN;
     this.unacked = saved.pending;
-    for (const p of this.unacked) this.model.addPending(p.n, p.op);
+    this.unconfirmed = saved.unconfirmed ?? [];
+    for (const p of [...this.unconfirmed, ...this.unacked].sort((a, b) => a.n - b.n)) this.model.addPending(p.n, p.op);
     this.persist();
     this.emitState();
     this.connect();
@@ -239,8 +241,9 @@ export class BoardConnection extends EventTarget {
         this.model.loadSnapshot(message.seq, message.elements);
         break;
       case 'op':
-        if (message.client === this.client) {
-          // Our own operation, seen in a replay: it is in the log.
+        // Our own operation, seen in a replay: it is in the log. A client id is bound to one user on the
+        // server; the author is checked here too, so that nobody else's operation can pass for ours.
+        if (message.client === this.client && message.author === this.model.me?.user) {
           this.learnSeq(message.n, message.seq);
           this.acknowledge(message.n);
           this.model.forgetPending(message.n);
@@ -248,6 +251,7 @@ export class BoardConnection extends EventTarget {
         this.model.applyConfirmed(message.seq, message.op, message.author);
         break;
       case 'ack':
+        // A duplicate is an operation the server proves it stored (with its seq when it still keeps it).
         if (message.dup) {
           this.learnSeq(message.n, message.seq);
           this.acknowledge(message.n);
@@ -267,7 +271,11 @@ export class BoardConnection extends EventTarget {
         this.scheduleRefresh(message.expiresAt);
         break;
       case 'error':
-        if (typeof message.n === 'number') {
+        if (typeof message.n === 'number' && message.code === 'unknown_op') {
+          // The server cannot tell whether this (very old) operation was stored: stop resending it, but keep
+          // it, and its effect on the page, among the changes not known to be saved.
+          this.setAside(message.n);
+        } else if (typeof message.n === 'number') {
           // The server refused operation n and will never apply it: stop resending it (a resend would be
           // taken for a duplicate of a later operation) and undo its local effect.
           this.learnSeq(message.n, null);
@@ -298,6 +306,15 @@ export class BoardConnection extends EventTarget {
     this.seqByN.set(n, seq);
     for (const resolve of this.seqWaiters.get(n) ?? []) resolve(seq);
     this.seqWaiters.delete(n);
+  }
+
+  /** Moves operation `n` from those to resend to those whose fate is unknown (counted as unsaved). */
+  setAside(n) {
+    const index = this.unacked.findIndex(p => p.n === n);
+    if (index < 0) return;
+    this.unconfirmed.push(...this.unacked.splice(index, 1));
+    this.persistSoon();
+    this.emitState();
   }
 
   acknowledge(n) {
@@ -364,7 +381,7 @@ export class BoardConnection extends EventTarget {
   }
 
   emitState() {
-    this.dispatchEvent(new CustomEvent('state', { detail: { state: this.state, unsaved: this.unacked.length, reason: this.reason } }));
+    this.dispatchEvent(new CustomEvent('state', { detail: { state: this.state, unsaved: this.unsavedCount, reason: this.reason } }));
   }
 
   persistSoon() {
@@ -374,6 +391,6 @@ export class BoardConnection extends EventTarget {
   }
 
   persist() {
-    this.store.save({ client: this.client, nextN: this.nextN, pending: this.unacked });
+    this.store.save({ client: this.client, nextN: this.nextN, pending: this.unacked, unconfirmed: this.unconfirmed });
   }
 }

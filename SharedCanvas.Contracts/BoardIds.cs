@@ -1,8 +1,12 @@
-namespace SharedCanvas.Realtime.Auth;
+using System.Security.Cryptography;
 
+namespace SharedCanvas.Contracts;
+
+/// <summary>Board ids: 32 lowercase hex digits (128 random bits), chosen by the site.</summary>
 public static class BoardIds
 {
-    /// <summary>Board ids are 32 lowercase hex digits (the site's format).</summary>
+    public static string New() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
     public static bool IsValid(string? id)
     {
         if (id is not { Length: 32 })
