@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
+using SharedCanvas.Web.Accounts;
 using SharedCanvas.Web.Model;
 using SharedCanvas.Web.Tokens;
 
@@ -27,30 +27,29 @@ internal static class AuthApi
 
     /// <summary>
     /// Exchanges a user name and password for an access token to the site's API and a refresh token.
-    /// Wrong credentials, an unknown user and a locked-out account all get the same 401, after the same work.
+    /// Wrong credentials and an unknown user get the same 401, after the same work; a spent guessing budget
+    /// for the account (<see cref="SignInThrottle"/>) a 429, whoever the name belongs to.
     /// </summary>
     public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> IssueTokenAsync(
-        TokenRequest request, UserManager<AppUser> users, SignInManager<AppUser> signIn, TokenIssuer issuer,
+        TokenRequest request, HttpContext http, PasswordSignIn passwords, SignInThrottle throttle, TokenIssuer issuer,
         RefreshTokenService refreshTokens, WebTelemetry telemetry, CancellationToken cancellationToken)
     {
-        var user = string.IsNullOrEmpty(request.UserName) ? null : await users.FindByNameAsync(request.UserName);
-        if (user is null)
+        var (outcome, user) = await passwords.CheckAsync(request.UserName, request.Password);
+        if (outcome != SignInOutcome.Succeeded)
         {
-            // Hash anyway so that an unknown user takes as long as a wrong password.
-            users.PasswordHasher.HashPassword(new AppUser(), request.Password ?? "");
             telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "api"));
+            if (outcome == SignInOutcome.Throttled)
+            {
+                http.Response.Headers.RetryAfter = ((int)throttle.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Problem(title: "Too many failed attempts for this account.", detail: "Wait and try again.",
+                    statusCode: StatusCodes.Status429TooManyRequests);
+            }
+
             return InvalidCredentials();
         }
 
-        var result = await signIn.CheckPasswordSignInAsync(user, request.Password ?? "", lockoutOnFailure: true);
-        if (!result.Succeeded)
-        {
-            telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "api"));
-            return InvalidCredentials();
-        }
-
-        var access = issuer.IssueApiToken(user);
-        var refresh = await refreshTokens.IssueAsync(user, cancellationToken);
+        var access = issuer.IssueApiToken(user!);
+        var refresh = await refreshTokens.IssueAsync(user!, cancellationToken);
         return TypedResults.Ok(new TokenResponse(access.AccessToken, access.ExpiresAt, refresh.Token, refresh.ExpiresAt));
     }
 

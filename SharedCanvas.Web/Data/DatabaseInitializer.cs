@@ -28,14 +28,14 @@ public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, Sig
 
         await keys.LoadAsync(cancellationToken);
 
-        // Load the common-password list now: a site that cannot check passwords must not start.
-        LogPasswordList(Extensions.CommonPasswordValidator.Count);
+        // A site that cannot judge passwords must not start (the estimate itself loads on first use).
+        if (!Accounts.PasswordStrength.IsAvailable)
+        {
+            throw new InvalidOperationException($"The embedded {Accounts.PasswordStrength.ResourceName} is missing (the Web project's build makes it with npm).");
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Passwords on the list of {Count} common and leaked passwords are refused")]
-    private partial void LogPasswordList(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Applied} migrations applied)")]
     private partial void LogMigrated(int applied);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using SharedCanvas.Web.Accounts;
 using SharedCanvas.Web.Boards;
 using SharedCanvas.Web.Data;
 using SharedCanvas.Web.Model;
@@ -30,6 +31,10 @@ internal static class AccountExtensions
         builder.Services.AddScoped<RefreshTokenService>();
         builder.Services.AddScoped<BoardService>();
         builder.Services.AddSingleton<BoardEvents>();
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddSingleton<TrustedDevices>();
+        builder.Services.AddScoped<PasswordSignIn>();
+        builder.Services.AddSingleton<PasswordStrength>();
         builder.AddRedisClient("redis");
 
         builder.Services.AddAuthentication(options =>
@@ -62,7 +67,11 @@ internal static class AccountExtensions
 
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<AuthOptions>, SigningKeyStore>((options, auth, keys) =>
-                options.TokenValidationParameters = TokenIssuer.ApiValidationParameters(auth.Value, keys));
+            {
+                options.TokenValidationParameters = TokenIssuer.ApiValidationParameters(auth.Value, keys);
+                // An API token stops working when the user's security stamp changes, as a cookie does.
+                options.Events = new JwtBearerEvents { OnTokenValidated = RefuseStaleStampAsync };
+            });
 
         builder.Services.AddIdentityCore<AppUser>(options =>
             {
@@ -75,20 +84,34 @@ internal static class AccountExtensions
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 1;
+                // Failed sign-ins never lock an account (that would let anyone keep anyone out): they are
+                // throttled instead (Accounts/SignInThrottle.cs). An administrator can still disable an
+                // account by setting its lockout end.
                 options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 5;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
             })
             .AddEntityFrameworkStores<WebDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders()
-            .AddPasswordValidator<CommonPasswordValidator>();
+            .AddPasswordValidator<StrengthPasswordValidator>();
 
         // Other browsers notice a changed security stamp (password change, "sign out everywhere") within a minute.
         builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
         builder.Services.AddAuthorization();
         return builder;
+    }
+
+    /// <summary>Fails a bearer token whose security-stamp digest is not the user's current one (or whose user is gone).</summary>
+    private static async Task RefuseStaleStampAsync(TokenValidatedContext context)
+    {
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserManager<AppUser>>();
+        var userId = context.Principal?.FindFirst("sub")?.Value;
+        var digest = context.Principal?.FindFirst(Contracts.TokenClaims.StampDigest)?.Value;
+        var user = userId is null ? null : await users.FindByIdAsync(userId);
+        if (user is null || digest is null || digest != TokenIssuer.StampDigest(user.SecurityStamp))
+        {
+            context.Fail("The token was issued before the user's security stamp changed.");
+        }
     }
 
     private static Task RedirectOrStatus(RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)

@@ -12,7 +12,7 @@ public sealed class RateLimitOptions
 {
     public const string SectionName = "RateLimits";
 
-    /// <summary>Sign-in attempts (form posts) per client address per minute. Failed attempts also lock the account.</summary>
+    /// <summary>Sign-in attempts (form posts) per client address per minute.</summary>
     [Range(1, 1_000_000)]
     public int SignInsPerMinute { get; set; } = 10;
 
@@ -23,6 +23,20 @@ public sealed class RateLimitOptions
     /// <summary>Requests to /api/auth/* (token, refresh, logout) per client address per minute.</summary>
     [Range(1, 1_000_000)]
     public int TokenRequestsPerMinute { get; set; } = 30;
+
+    /// <summary>
+    /// Failed sign-ins per account name (form and token API together) within <see cref="FailedSignInWindow"/>, from
+    /// browsers that never signed in to it; then attempts on it are refused with 429 until the window ends.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int FailedSignInsPerAccount { get; set; } = 5;
+
+    /// <summary>Failed sign-ins within <see cref="FailedSignInWindow"/> from one browser that signed in to the account before.</summary>
+    [Range(1, 1_000_000)]
+    public int FailedSignInsPerDevice { get; set; } = 10;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan FailedSignInWindow { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Realtime tokens per user per minute (a page needs one per connection and one per renewal).</summary>
     [Range(1, 1_000_000)]

@@ -1,13 +1,17 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using SharedCanvas.Web.Accounts;
 using SharedCanvas.Web.Model;
 
 namespace SharedCanvas.Web.Pages.Account;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.SignInPolicy)]
-public sealed class LoginModel(SignInManager<AppUser> signIn, WebTelemetry telemetry) : PageModel
+public sealed class LoginModel(
+    PasswordSignIn passwords, SignInManager<AppUser> signIn, UserManager<AppUser> users, TrustedDevices devices,
+    SignInThrottle throttle, WebTelemetry telemetry) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -31,15 +35,27 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, WebTelemetry telem
             return Page();
         }
 
-        var result = await signIn.PasswordSignInAsync(Input.UserName.Trim(), Input.Password, isPersistent: true, lockoutOnFailure: true);
-        if (!result.Succeeded)
+        var normalized = users.NormalizeName(Input.UserName.Trim());
+        var (outcome, user) = await passwords.CheckAsync(Input.UserName, Input.Password, devices.Read(Request, normalized));
+        switch (outcome)
         {
-            // One message for every failure: no hint whether the account exists or is locked.
-            telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "page"));
-            ModelState.AddModelError(string.Empty, "The user name or password is incorrect.");
-            return Page();
+            case SignInOutcome.Succeeded:
+                await signIn.SignInAsync(user!, isPersistent: true);
+                devices.Trust(Response, normalized);
+                return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/boards");
+            case SignInOutcome.Throttled:
+                // The same for every name, real or not. Browsers that signed in to the account before are not affected.
+                telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "page"));
+                Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                Response.Headers.RetryAfter = ((int)throttle.Window.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                ModelState.AddModelError(string.Empty,
+                    $"Too many failed attempts for this account. Try again in {throttle.Window.TotalMinutes:0} minutes, or sign in from a browser you used before.");
+                return Page();
+            default:
+                // One message for every failure: no hint whether the account exists.
+                telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "page"));
+                ModelState.AddModelError(string.Empty, "The user name or password is incorrect.");
+                return Page();
         }
-
-        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/boards");
     }
 }

@@ -7,7 +7,7 @@ using SharedCanvas.Web.Model;
 namespace SharedCanvas.Web.Pages.Account;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.RegistrationPolicy)]
-public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, WebTelemetry telemetry) : PageModel
+public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, Accounts.TrustedDevices devices, WebTelemetry telemetry) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -49,6 +49,7 @@ public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppU
 
         telemetry.Registrations.Add(1);
         await signIn.SignInAsync(user, isPersistent: true);
+        devices.Trust(Response, users.NormalizeName(user.UserName));
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/boards");
     }
 }
