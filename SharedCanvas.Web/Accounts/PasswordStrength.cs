@@ -3,8 +3,8 @@ using Jint.Native;
 
 namespace SharedCanvas.Web.Accounts;
 
-/// <summary>A password's strength: zxcvbn's score (0–4), its warning and its suggestions.</summary>
-public sealed record PasswordEstimate(int Score, string? Warning, IReadOnlyList<string> Suggestions);
+/// <summary>A password's strength: zxcvbn's score (0–4), whether it is enough, its warning and its suggestions.</summary>
+public sealed record PasswordEstimate(int Score, bool Acceptable, string? Warning, IReadOnlyList<string> Suggestions);
 
 /// <summary>
 /// zxcvbn-ts, run by the site itself: the same bundle the register page loads (client/password-strength.mjs,
@@ -16,9 +16,6 @@ public sealed record PasswordEstimate(int Score, string? Warning, IReadOnlyList<
 /// </summary>
 public sealed class PasswordStrength : IDisposable
 {
-    /// <summary>The lowest score accepted: zxcvbn's "safely unguessable" (about 10^8 guesses and more).</summary>
-    public const int MinimumScore = 3;
-
     public const string ResourceName = "password-strength.js";
 
     private static readonly TimeSpan IdleRelease = TimeSpan.FromMinutes(10);
@@ -44,21 +41,29 @@ public sealed class PasswordStrength : IDisposable
         }
     }
 
-    public PasswordEstimate Estimate(string password, IEnumerable<string?> userInputs)
+    /// <summary>
+    /// The estimate for <paramref name="password"/>, judged against <paramref name="userInputs"/> and the site's words
+    /// (what an attacker would try first); one that contains any of <paramref name="forbidden"/> whole (the user's
+    /// name) scores at most 1. What is acceptable (score 3 and up) is the bundle's rule, the page's too.
+    /// </summary>
+    public PasswordEstimate Estimate(string password, IEnumerable<string?> userInputs, IEnumerable<string?> forbidden)
     {
         lock (_gate)
         {
             var engine = _engine ??= Load(out _estimate);
             _lastUsed = DateTime.UtcNow;
-            var inputs = new JsArray(engine, [.. userInputs.Where(i => !string.IsNullOrWhiteSpace(i)).Select(i => (JsValue)i!)]);
-            var result = engine.Invoke(_estimate, password, inputs).AsObject();
+            var result = engine.Invoke(_estimate, password, Strings(engine, userInputs), Strings(engine, forbidden)).AsObject();
             var warning = result.Get("warning");
             return new PasswordEstimate(
                 (int)result.Get("score").AsNumber(),
+                result.Get("acceptable").AsBoolean(),
                 warning.IsNull() || warning.IsUndefined() ? null : warning.AsString(),
                 [.. result.Get("suggestions").AsArray().Select(s => s.AsString())]);
         }
     }
+
+    private static JsArray Strings(Engine engine, IEnumerable<string?> values) =>
+        new(engine, [.. values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => (JsValue)v!)]);
 
     private static Engine Load(out JsValue estimate)
     {

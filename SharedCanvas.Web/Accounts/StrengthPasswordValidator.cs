@@ -6,15 +6,13 @@ namespace SharedCanvas.Web.Accounts;
 /// <summary>
 /// Refuses passwords that are easy to guess — common or leaked ones, keyboard walks, repeats, dates, words
 /// with the usual substitutions, or the person's own name or the site's — by zxcvbn-ts's estimate
-/// (<see cref="PasswordStrength"/>) with the user name and the site's name as context: OWASP ASVS 5.0's
+/// (<see cref="PasswordStrength"/>) with the user name and the site's name as context, and any password that
+/// contains the user name: OWASP ASVS 5.0's
 /// checks against breached and context-specific passwords, instead of composition rules. The reason is the
 /// one the register page shows as the person types.
 /// </summary>
 public sealed class StrengthPasswordValidator(PasswordStrength strength) : IPasswordValidator<AppUser>
 {
-    /// <summary>Words every password is judged against besides the user's own.</summary>
-    public static readonly string[] SiteWords = ["sharedcanvas", "shared", "canvas", "whiteboard"];
-
     public Task<IdentityResult> ValidateAsync(UserManager<AppUser> manager, AppUser user, string? password)
     {
         if (string.IsNullOrEmpty(password))
@@ -22,8 +20,8 @@ public sealed class StrengthPasswordValidator(PasswordStrength strength) : IPass
             return Task.FromResult(IdentityResult.Success);
         }
 
-        var estimate = strength.Estimate(password, [user.UserName, user.Email, .. SiteWords]);
-        if (estimate.Score >= PasswordStrength.MinimumScore)
+        var estimate = strength.Estimate(password, [user.UserName, user.Email], [user.UserName, user.Email]);
+        if (estimate.Acceptable)
         {
             return Task.FromResult(IdentityResult.Success);
         }
