@@ -129,6 +129,102 @@ public sealed class RealtimeTelemetry : IDisposable
         return activity;
     }
 
+    /// <summary>Counts a refused handshake or message by reason and marks its span (or the current one) as refused.</summary>
+    public void Refuse(string reason, Activity? span = null)
+    {
+        Refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Refused(span ?? Activity.Current, reason);
+    }
+
+    /// <summary>Tags an operation's receive span with its identity, <c>client:n</c> (nothing is formatted when it is not traced).</summary>
+    public static void TagMessageId(Activity? receive, byte[] clientId, long n) =>
+        receive?.SetTag("messaging.message.id", $"{Encoding.ASCII.GetString(clientId)}:{n}");
+
+    /// <summary>Tags the receive span of an operation that passed validation with its kind and element.</summary>
+    public static void TagOperation(Activity? receive, string kind, ReadOnlySpan<byte> elementId)
+    {
+        if (receive is null)
+        {
+            return;
+        }
+
+        receive.SetTag("sharedcanvas.op.kind", kind);
+        if (!elementId.IsEmpty)
+        {
+            receive.SetTag("sharedcanvas.element.id", Encoding.UTF8.GetString(elementId));
+        }
+    }
+
+    /// <summary>
+    /// The spans of an operation's durable append and its publish (one Redis script does both). The publish
+    /// span's context is what travels in the stored message, so every replica's fan-out continues this trace.
+    /// </summary>
+    public static (Activity? Append, Activity? Publish) StartAppend(Activity? receive, string boardId)
+    {
+        var append = StartChild($"append {Destination}", ActivityKind.Client, receive);
+        append?.SetTag("db.system.name", "redis");
+        append?.SetTag("db.system", "redis"); // the name the Aspire dashboard reads ("DATA redis …")
+        append?.SetTag("db.operation.name", "EVALSHA");
+        var publish = StartChild($"publish {Destination}", ActivityKind.Producer, append);
+        publish?.SetTag("messaging.system", "sharedcanvas");
+        publish?.SetTag("messaging.operation.type", "send");
+        publish?.SetTag("messaging.operation.name", "publish");
+        publish?.SetTag(DashboardOperation, "publish");
+        publish?.SetTag("messaging.destination.name", boardId);
+        return (append, publish);
+    }
+
+    /// <summary>
+    /// The span of one operation's fan-out on this replica: a child of its publish, whose context the stored
+    /// message carries, so every replica's fan-out joins the stroke's trace. Null when nobody listens or the
+    /// operation carries no trace.
+    /// </summary>
+    public static Activity? StartFanout(ReadOnlySpan<byte> traceParent, string boardId, long seq, string replica, ReadOnlySpan<byte> elementId)
+    {
+        if (traceParent.IsEmpty || !Source.HasListeners())
+        {
+            return null;
+        }
+
+        Activity.Current = null;
+        var fanout = Source.StartActivity($"process {Destination}", ActivityKind.Consumer, Extract(traceParent));
+        if (fanout is { IsAllDataRequested: true })
+        {
+            fanout.SetTag("messaging.system", "sharedcanvas");
+            fanout.SetTag("messaging.operation.type", "process");
+            fanout.SetTag("messaging.operation.name", "fan-out");
+            fanout.SetTag(DashboardOperation, "fan-out");
+            fanout.SetTag("messaging.destination.name", boardId);
+            fanout.SetTag("messaging.destination.template", Destination);
+            fanout.SetTag("sharedcanvas.board.id", boardId);
+            fanout.SetTag("sharedcanvas.seq", seq);
+            fanout.SetTag("sharedcanvas.replica", replica);
+            if (!elementId.IsEmpty)
+            {
+                fanout.SetTag("sharedcanvas.element.id", Encoding.UTF8.GetString(elementId));
+            }
+        }
+
+        return fanout;
+    }
+
+    /// <summary>Tags a fan-out span with what it did; dropped (slow) sockets make it an error.</summary>
+    public static void FannedOut(Activity? fanout, int recipients, int acks, int drops)
+    {
+        if (fanout is null)
+        {
+            return;
+        }
+
+        fanout.SetTag("sharedcanvas.fanout.recipients", recipients);
+        fanout.SetTag("sharedcanvas.fanout.acks", acks);
+        fanout.SetTag("sharedcanvas.fanout.drops", drops);
+        if (drops > 0)
+        {
+            fanout.SetStatus(ActivityStatusCode.Error, $"{drops} slow sockets closed (1013)");
+        }
+    }
+
     /// <summary>Marks a span as refused: error status, and the reason.</summary>
     public static void Refused(Activity? activity, string reason)
     {

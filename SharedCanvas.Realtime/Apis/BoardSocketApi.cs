@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using SharedCanvas.Realtime.Auth;
-using SharedCanvas.Realtime.Connections;
+using SharedCanvas.Realtime.Sessions;
 using SharedCanvas.Realtime.Extensions;
 
 namespace SharedCanvas.Realtime.Apis;
@@ -27,7 +27,7 @@ public static partial class BoardSocketApi
     }
 
     public static async Task AcceptAsync(
-        HttpContext context, string boardId, BoardTokenValidator tokens, SocketServices services,
+        HttpContext context, string boardId, BoardTokenValidator tokens, SessionServices services,
         IOptions<RealtimeOptions> options, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(BoardSocketApi).FullName!);
@@ -100,7 +100,7 @@ public static partial class BoardSocketApi
         context.Request.Headers.Remove(HeaderNames.SecWebSocketProtocol);
         using (socket)
         {
-            await new BoardConnection(connectionId, socket, principal, services).RunAsync(context.RequestAborted);
+            await new BoardSession(connectionId, socket, principal, services).RunAsync(context.RequestAborted);
         }
     }
 
@@ -128,7 +128,7 @@ public static partial class BoardSocketApi
         return (token ?? context.Request.Query["access_token"].ToString(), selectProtocol);
     }
 
-    private static void Refuse(HttpContext context, SocketServices services, int status, string reason)
+    private static void Refuse(HttpContext context, SessionServices services, int status, string reason)
     {
         services.Telemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "handshake_" + reason));
         context.Response.StatusCode = status;

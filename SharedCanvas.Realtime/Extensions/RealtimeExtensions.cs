@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using SharedCanvas.Realtime.Auth;
-using SharedCanvas.Realtime.Connections;
+using SharedCanvas.Realtime.Pipeline;
+using SharedCanvas.Realtime.Sessions;
 using SharedCanvas.Realtime.Fanout;
 using SharedCanvas.Realtime.Storage;
 
@@ -38,6 +39,7 @@ internal static class RealtimeExtensions
         builder.Services.AddSingleton<RealtimeTelemetry>();
         builder.Services.AddSingleton<ReplicaIdentity>();
         builder.Services.AddSingleton<BoardLog>();
+        builder.Services.AddSingleton<IOperationLog>(sp => sp.GetRequiredService<BoardLog>());
         builder.Services.AddSingleton<SnapshotStore>();
         builder.Services.AddOptions<SaverOptions>()
             .BindConfiguration(SaverOptions.SectionName)
@@ -61,7 +63,8 @@ internal static class RealtimeExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectionRegistry>());
         builder.Services.AddSingleton<MessageLimits>();
         builder.Services.AddSingleton<UserSockets>();
-        builder.Services.AddSingleton<SocketServices>();
+        builder.Services.AddSingleton<OpPipeline>();
+        builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddHostedService<BoardEventListener>();
         return builder;
     }

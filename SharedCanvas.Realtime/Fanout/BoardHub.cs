@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using StackExchange.Redis;
-using SharedCanvas.Realtime.Connections;
 using SharedCanvas.Realtime.Protocol;
 using SharedCanvas.Realtime.Storage;
 
@@ -19,7 +17,7 @@ public sealed partial class BoardHub
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _delivery = new(1, 1);
     private readonly Lock _membersLock = new();
-    private BoardConnection[] _members = [];
+    private IBoardMember[] _members = [];
     private ChannelMessageQueue? _queue;
     private long _deliveredSeq;
     private long _appendedSeq;
@@ -62,26 +60,26 @@ public sealed partial class BoardHub
         }
     }
 
-    public void Add(BoardConnection connection)
+    public void Add(IBoardMember member)
     {
         lock (_membersLock)
         {
-            _members = [.. _members, connection];
+            _members = [.. _members, member];
             EmptySince = null;
         }
     }
 
-    public void Remove(BoardConnection connection)
+    public void Remove(IBoardMember member)
     {
         lock (_membersLock)
         {
-            var index = Array.IndexOf(_members, connection);
+            var index = Array.IndexOf(_members, member);
             if (index < 0)
             {
                 return;
             }
 
-            var members = new BoardConnection[_members.Length - 1];
+            var members = new IBoardMember[_members.Length - 1];
             _members.AsSpan(0, index).CopyTo(members);
             _members.AsSpan(index + 1).CopyTo(members.AsSpan(index));
             _members = members;
@@ -187,67 +185,6 @@ public sealed partial class BoardHub
         }
     }
 
-    /// <summary>
-    /// A socket is live: record it in the board's presence, tell everyone, and send it the full list.
-    /// </summary>
-    public async Task AnnounceAsync(BoardConnection connection)
-    {
-        var now = DateTimeOffset.UtcNow;
-        await _db!.HashSetAsync(Keys.Presence, connection.Id, PresenceMessages.Entry(connection, now + PresenceMessages.EntryLifetime)).ConfigureAwait(false);
-        await _subscriber!.PublishAsync(Keys.Channel, PresenceMessages.Join(connection)).ConfigureAwait(false);
-        var entries = await _db.HashValuesAsync(Keys.Presence).ConfigureAwait(false);
-        connection.DeliverEphemeral(PresenceMessages.List(entries.Select(e => (byte[])e!), now.ToUnixTimeMilliseconds()));
-    }
-
-    /// <summary>A socket left: remove it from the board's presence and tell everyone.</summary>
-    public async Task DepartAsync(string connectionId)
-    {
-        await _db!.HashDeleteAsync(Keys.Presence, connectionId).ConfigureAwait(false);
-        await _subscriber!.PublishAsync(Keys.Channel, PresenceMessages.Leave(connectionId)).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Extends this replica's presence entries, and removes entries that expired (their replica died
-    /// without saying goodbye), telling everyone they left.
-    /// </summary>
-    public async Task RefreshPresenceAsync()
-    {
-        var now = DateTimeOffset.UtcNow;
-        var members = Volatile.Read(ref _members).Where(m => m.IsLive).ToArray();
-        if (members.Length > 0)
-        {
-            var expires = now + PresenceMessages.EntryLifetime;
-            await _db!.HashSetAsync(Keys.Presence, [.. members.Select(m => new HashEntry(m.Id, PresenceMessages.Entry(m, expires)))]).ConfigureAwait(false);
-        }
-
-        foreach (var entry in await _db!.HashGetAllAsync(Keys.Presence).ConfigureAwait(false))
-        {
-            if (PresenceMessages.IsExpired((byte[])entry.Value!, now.ToUnixTimeMilliseconds())
-                && await _db.HashDeleteAsync(Keys.Presence, entry.Name).ConfigureAwait(false))
-            {
-                await _subscriber!.PublishAsync(Keys.Channel, PresenceMessages.Leave((string)entry.Name!)).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>Publishes the cursors that moved since the last flush, coalesced into one message for the board.</summary>
-    public void FlushCursors()
-    {
-        List<(string, double, double, bool)>? moved = null;
-        foreach (var member in Volatile.Read(ref _members))
-        {
-            if (member.TakeCursor() is { } cursor)
-            {
-                (moved ??= []).Add((member.Id, cursor.X, cursor.Y, cursor.Gone));
-            }
-        }
-
-        if (moved is not null)
-        {
-            _subscriber?.Publish(Keys.Channel, PresenceMessages.Cursors(moved), CommandFlags.FireAndForget);
-        }
-    }
-
     private static long SequenceOf(byte[] payload) =>
         OpEnvelope.TryReadHeader(payload, out var seq, out _, out _) ? seq : -1;
 
@@ -263,17 +200,18 @@ public sealed partial class BoardHub
         }
 
         var client = payload.AsSpan()[header.Client];
-        using var fanout = StartFanout(payload, header);
+        using var fanout = RealtimeTelemetry.StartFanout(payload.AsSpan()[header.TraceParent], Keys.BoardId, header.Seq, _replica,
+            header.ElementId.End.Value > 0 ? payload.AsSpan()[header.ElementId] : default);
         var members = Volatile.Read(ref _members);
         int sent = 0, acknowledged = 0, buffered = 0, dropped = 0;
         foreach (var member in members)
         {
             switch (member.DeliverOp(payload, header.Seq, client, header.N, header.Timestamp))
             {
-                case BoardConnection.Delivery.Sent: sent++; break;
-                case BoardConnection.Delivery.Acknowledged: acknowledged++; break;
-                case BoardConnection.Delivery.Buffered: buffered++; break;
-                case BoardConnection.Delivery.Dropped: dropped++; break;
+                case Delivery.Sent: sent++; break;
+                case Delivery.Acknowledged: acknowledged++; break;
+                case Delivery.Buffered: buffered++; break;
+                case Delivery.Dropped: dropped++; break;
             }
         }
 
@@ -284,46 +222,7 @@ public sealed partial class BoardHub
             _telemetry.Deliveries.Add(acknowledged, new KeyValuePair<string, object?>("type", "ack"));
         }
 
-        if (fanout is not null)
-        {
-            fanout.SetTag("sharedcanvas.fanout.recipients", sent + buffered);
-            fanout.SetTag("sharedcanvas.fanout.acks", acknowledged);
-            fanout.SetTag("sharedcanvas.fanout.drops", dropped);
-            if (dropped > 0)
-            {
-                fanout.SetStatus(ActivityStatusCode.Error, $"{dropped} slow sockets closed (1013)");
-            }
-        }
-    }
-
-    private Activity? StartFanout(byte[] payload, OpEnvelope.Header header)
-    {
-        if (header.TraceParent.End.Value == 0 || !RealtimeTelemetry.Source.HasListeners())
-        {
-            return null;
-        }
-
-        Activity.Current = null;
-        var fanout = RealtimeTelemetry.Source.StartActivity($"process {RealtimeTelemetry.Destination}", ActivityKind.Consumer,
-            RealtimeTelemetry.Extract(payload.AsSpan()[header.TraceParent]));
-        if (fanout is { IsAllDataRequested: true })
-        {
-            fanout.SetTag("messaging.system", "sharedcanvas");
-            fanout.SetTag("messaging.operation.type", "process");
-            fanout.SetTag("messaging.operation.name", "fan-out");
-            fanout.SetTag(RealtimeTelemetry.DashboardOperation, "fan-out");
-            fanout.SetTag("messaging.destination.name", Keys.BoardId);
-            fanout.SetTag("messaging.destination.template", RealtimeTelemetry.Destination);
-            fanout.SetTag("sharedcanvas.board.id", Keys.BoardId);
-            fanout.SetTag("sharedcanvas.seq", header.Seq);
-            fanout.SetTag("sharedcanvas.replica", _replica);
-            if (header.ElementId.End.Value > 0)
-            {
-                fanout.SetTag("sharedcanvas.element.id", System.Text.Encoding.UTF8.GetString(payload.AsSpan()[header.ElementId]));
-            }
-        }
-
-        return fanout;
+        RealtimeTelemetry.FannedOut(fanout, sent + buffered, acknowledged, dropped);
     }
 
     private void DeliverEphemeral(byte[] payload)

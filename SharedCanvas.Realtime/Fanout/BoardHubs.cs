@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using StackExchange.Redis;
-using SharedCanvas.Realtime.Connections;
 using SharedCanvas.Realtime.Storage;
 
 namespace SharedCanvas.Realtime.Fanout;
@@ -67,9 +66,9 @@ public sealed partial class BoardHubs : BackgroundService
         _hubs.TryGetValue(boardId, out var entry) && entry.Hub.IsCompletedSuccessfully ? entry.Hub.Result.Keys : new BoardKeys(boardId);
 
     /// <summary>Adds a socket to its board's hub on this replica, subscribing first if needed.</summary>
-    public async Task<BoardHub> JoinAsync(BoardConnection connection)
+    public async Task<BoardHub> JoinAsync(IBoardMember member)
     {
-        var boardId = connection.Principal.BoardId;
+        var boardId = member.Principal.BoardId;
         while (true)
         {
             var entry = _hubs.GetOrAdd(boardId, id => new Entry(StartHubAsync(id)));
@@ -91,7 +90,7 @@ public sealed partial class BoardHubs : BackgroundService
                     continue;
                 }
 
-                hub.Add(connection);
+                hub.Add(member);
                 return hub;
             }
         }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using SharedCanvas.Realtime.Connections;
 
 namespace SharedCanvas.Realtime.Fanout;
 
@@ -10,13 +9,13 @@ public static class PresenceMessages
     /// <summary>How long a presence entry lives unless its replica refreshes it (a replica that died stops refreshing).</summary>
     public static readonly TimeSpan EntryLifetime = TimeSpan.FromSeconds(30);
 
-    public static byte[] Entry(BoardConnection connection, DateTimeOffset expires) => Write(writer =>
+    public static byte[] Entry(IBoardMember connection, DateTimeOffset expires) => Write(writer =>
     {
         WriteUser(writer, connection);
         writer.WriteNumber("exp", expires.ToUnixTimeMilliseconds());
     });
 
-    public static byte[] Join(BoardConnection connection) => Write(writer =>
+    public static byte[] Join(IBoardMember connection) => Write(writer =>
     {
         writer.WriteString("type", "presence.join");
         writer.WriteStartObject("user");
@@ -91,7 +90,7 @@ public static class PresenceMessages
         writer.WriteEndArray();
     });
 
-    private static void WriteUser(Utf8JsonWriter writer, BoardConnection connection)
+    private static void WriteUser(Utf8JsonWriter writer, IBoardMember connection)
     {
         var principal = connection.Principal;
         writer.WriteString("conn", connection.Id);

@@ -1,35 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SharedCanvas.Realtime.Protocol;
 
 namespace SharedCanvas.Realtime.Model;
-
-/// <summary>One element of a board (docs/protocol.md §5.1), as snapshots store it.</summary>
-public sealed class Element
-{
-    [JsonPropertyName("id")] public string Id { get; set; } = "";
-    [JsonPropertyName("t")] public string T { get; set; } = "";
-    [JsonPropertyName("author")] public string Author { get; set; } = "";
-    [JsonPropertyName("color")] public string Color { get; set; } = "#1e1e1e";
-    [JsonPropertyName("width")] public double Width { get; set; } = 4;
-    [JsonPropertyName("opacity")] public double Opacity { get; set; } = 1;
-    [JsonPropertyName("fill")] public bool Fill { get; set; }
-    [JsonPropertyName("pts")] public List<double> Pts { get; set; } = [];
-    [JsonPropertyName("text")] public string? Text { get; set; }
-    [JsonPropertyName("size")] public double? Size { get; set; }
-    [JsonPropertyName("done")] public bool Done { get; set; }
-    [JsonPropertyName("deleted")] public long? Deleted { get; set; }
-    [JsonPropertyName("deletedBy")] public string? DeletedBy { get; set; }
-
-    [JsonIgnore]
-    public bool IsFreehand => T is "pen" or "highlighter";
-
-    [JsonIgnore]
-    public int Stride => IsFreehand ? 3 : 2;
-}
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(List<Element>))]
-internal sealed partial class ElementJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// A board folded from its operation log: the elements in board (drawing) order, as of sequence number
@@ -227,9 +200,6 @@ public sealed class BoardState
         }
     }
 
-    /// <summary>Coordinates stay within ±1,000,000 board units (docs/protocol.md §2), after a move too.</summary>
-    public const double CoordinateLimit = 1_000_000;
-
     /// <summary>
     /// Whether <paramref name="pts"/> is geometry an element of type <paramref name="type"/> can have: pen and
     /// highlighter x, y, pressure triples (pressure 0–1), two corners for line, arrow, rect and ellipse, one
@@ -271,7 +241,7 @@ public sealed class BoardState
     {
         for (var i = 0; i + 1 < pts.Count; i += stride)
         {
-            if (Math.Abs(pts[i] + dx) > CoordinateLimit || Math.Abs(pts[i + 1] + dy) > CoordinateLimit)
+            if (Math.Abs(pts[i] + dx) > OpValidator.CoordinateLimit || Math.Abs(pts[i + 1] + dy) > OpValidator.CoordinateLimit)
             {
                 return false;
             }

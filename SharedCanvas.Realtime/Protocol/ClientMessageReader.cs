@@ -6,6 +6,8 @@ namespace SharedCanvas.Realtime.Protocol;
 /// <summary>
 /// Parses a client's message (docs/protocol.md §3–4) without allocating: it checks the envelope and
 /// remembers where the values are. The operation inside an <c>op</c> is checked by <see cref="OpValidator"/>.
+/// (Somewhat over 300 lines, on purpose: the envelope's whole schema is read in one pass over the bytes,
+/// and its rules are easier to check against the protocol when they are read together.)
 /// </summary>
 public static class ClientMessageReader
 {

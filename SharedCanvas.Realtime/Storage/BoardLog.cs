@@ -3,6 +3,17 @@ using SharedCanvas.Realtime.Protocol;
 
 namespace SharedCanvas.Realtime.Storage;
 
+/// <summary>The log as the op pipeline sees it: one append (a fake in unit tests, <see cref="BoardLog"/> in the service).</summary>
+public interface IOperationLog
+{
+    /// <summary>
+    /// Appends operation <paramref name="n"/> of the client <paramref name="clientId"/> whose user is
+    /// <paramref name="userId"/> and whose token carries <paramref name="boardRevision"/>; its message tail is
+    /// <paramref name="tail"/> (see <see cref="OpEnvelope"/>). Durable and published when it returns Applied.
+    /// </summary>
+    Task<AppendResult> AppendAsync(BoardKeys keys, byte[] clientId, long n, ReadOnlyMemory<byte> tail, long timestamp, string userId, long boardRevision);
+}
+
 /// <summary>What the append script did with one operation.</summary>
 public enum AppendOutcome
 {
@@ -46,7 +57,7 @@ public readonly record struct AppendResult(AppendOutcome Outcome, long Seq)
 /// issued before the user's access to the board was withdrawn (<see cref="Contracts.AccessRevisions"/>).
 /// </para>
 /// </summary>
-public sealed class BoardLog(IConnectionMultiplexer redis)
+public sealed class BoardLog(IConnectionMultiplexer redis) : IOperationLog
 {
     /// <summary>Ranges of never-stored numbers kept per client id.</summary>
     public const int MaxGaps = 32;
@@ -115,12 +126,9 @@ public sealed class BoardLog(IConnectionMultiplexer redis)
 
     private readonly IDatabase _db = redis.GetDatabase();
 
-    /// <summary>
-    /// Appends one operation of <paramref name="userId"/>, whose token carries <paramref name="boardRevision"/>,
-    /// with the message tail <paramref name="tail"/> (see <see cref="OpEnvelope"/>).
-    /// </summary>
-    public async Task<AppendResult> AppendAsync(BoardKeys keys, RedisValue clientId, long n, ReadOnlyMemory<byte> tail, long timestamp,
-        RedisValue userId, long boardRevision)
+    /// <inheritdoc />
+    public async Task<AppendResult> AppendAsync(BoardKeys keys, byte[] clientId, long n, ReadOnlyMemory<byte> tail, long timestamp,
+        string userId, long boardRevision)
     {
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, keys.AppendKeys,
             [clientId, n, tail, keys.ChannelName, keys.BoardId, timestamp, userId, boardRevision, MaxGaps]).ConfigureAwait(false))!;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using SharedCanvas.Realtime.Fanout;
 using SharedCanvas.Realtime.Model;
 
 namespace SharedCanvas.Realtime.Storage;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using SharedCanvas.Realtime.Protocol;
 
-namespace SharedCanvas.Realtime.Connections;
+namespace SharedCanvas.Realtime.Sessions;
 
 /// <summary>
 /// Every socket open on this replica. A sweep closes sockets whose token expired while they were silent
@@ -10,7 +10,7 @@ namespace SharedCanvas.Realtime.Connections;
 public sealed class ConnectionRegistry : BackgroundService
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<BoardConnection, byte> _connections = new();
+    private readonly ConcurrentDictionary<BoardSession, byte> _connections = new();
     private readonly TimeProvider _time;
     private volatile bool _stopping;
 
@@ -28,7 +28,7 @@ public sealed class ConnectionRegistry : BackgroundService
     public int Count => _connections.Count;
 
     /// <summary>Adds a socket; one that arrives while the server is stopping is told to go elsewhere.</summary>
-    public void Add(BoardConnection connection)
+    public void Add(BoardSession connection)
     {
         _connections.TryAdd(connection, 0);
         if (_stopping)
@@ -46,9 +46,9 @@ public sealed class ConnectionRegistry : BackgroundService
         }
     }
 
-    public void Remove(BoardConnection connection) => _connections.TryRemove(connection, out _);
+    public void Remove(BoardSession connection) => _connections.TryRemove(connection, out _);
 
-    public IEnumerable<BoardConnection> All => _connections.Keys;
+    public IEnumerable<BoardSession> All => _connections.Keys;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -3,11 +3,10 @@ using System.Text.Json;
 using StackExchange.Redis;
 using SharedCanvas.Contracts;
 using SharedCanvas.Realtime.Auth;
-using SharedCanvas.Realtime.Connections;
 using SharedCanvas.Realtime.Protocol;
 using SharedCanvas.Realtime.Storage;
 
-namespace SharedCanvas.Realtime.Fanout;
+namespace SharedCanvas.Realtime.Sessions;
 
 /// <summary>
 /// Listens to the site's announcements on <see cref="BoardEventNames.Channel"/> (every replica does): a deleted
@@ -126,7 +125,7 @@ public sealed partial class BoardEventListener(
         }
     }
 
-    private void Close(Func<BoardConnection, bool> which, WebSocketCloseStatus status, string reason)
+    private void Close(Func<BoardSession, bool> which, WebSocketCloseStatus status, string reason)
     {
         foreach (var connection in connections.All.Where(which))
         {

@@ -2,7 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using SharedCanvas.Realtime.Extensions;
 
-namespace SharedCanvas.Realtime.Connections;
+namespace SharedCanvas.Realtime.Pipeline;
 
 /// <summary>
 /// Token buckets (System.Threading.RateLimiting) for what clients send: per socket, per socket for new

@@ -1,4 +1,4 @@
-namespace SharedCanvas.Realtime.Fanout;
+namespace SharedCanvas.Realtime;
 
 /// <summary>
 /// The name of this realtime replica: Aspire's <c>service.instance.id</c> (one per replica), else the

@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace SharedCanvas.Realtime.Connections;
+namespace SharedCanvas.Realtime.Sessions;
 
 /// <summary>
 /// The log scope of one socket (<c>ConnectionId</c>, <c>BoardId</c>, <c>UserId</c> on every entry it logs).

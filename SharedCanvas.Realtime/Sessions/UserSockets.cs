@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using SharedCanvas.Realtime.Extensions;
 
-namespace SharedCanvas.Realtime.Connections;
+namespace SharedCanvas.Realtime.Sessions;
 
 /// <summary>
 /// How many sockets each user holds, over every replica: a sorted set per user in Redis, one member per
@@ -44,7 +44,7 @@ public sealed class UserSockets(IConnectionMultiplexer redis, IOptions<RealtimeO
     /// Extends the entries of sockets that are still open on this replica: one command per user, not per
     /// socket (10,000 sockets of 500 users are 500 commands every ten seconds, each traced, not 10,000).
     /// </summary>
-    public void Refresh(IEnumerable<BoardConnection> connections)
+    public void Refresh(IEnumerable<BoardSession> connections)
     {
         var expires = (time.GetUtcNow() + EntryLifetime).ToUnixTimeMilliseconds();
         foreach (var user in connections.GroupBy(c => c.Principal.UserId))

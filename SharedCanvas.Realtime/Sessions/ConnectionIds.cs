@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SharedCanvas.Realtime.Connections;
+namespace SharedCanvas.Realtime.Sessions;
 
 internal static class ConnectionIds
 {

@@ -2,26 +2,28 @@ using Microsoft.Extensions.Options;
 using SharedCanvas.Realtime.Auth;
 using SharedCanvas.Realtime.Extensions;
 using SharedCanvas.Realtime.Fanout;
+using SharedCanvas.Realtime.Pipeline;
 using SharedCanvas.Realtime.Protocol;
 using SharedCanvas.Realtime.Storage;
 
-namespace SharedCanvas.Realtime.Connections;
+namespace SharedCanvas.Realtime.Sessions;
 
-/// <summary>What every socket on this replica shares: the log, the hubs, the validator, limits and telemetry.</summary>
-public sealed class SocketServices(
+/// <summary>What every session on this replica shares: the log, the hubs, the pipeline, the validator, limits and telemetry.</summary>
+public sealed class SessionServices(
     BoardLog log,
     SnapshotStore snapshots,
     BoardHubs hubs,
     ConnectionRegistry registry,
     BoardTokenValidator tokens,
     AccessCheck access,
+    OpPipeline pipeline,
     MessageLimits limits,
     UserSockets userSockets,
     IOptions<RealtimeOptions> options,
     RealtimeTelemetry telemetry,
     ReplicaIdentity replica,
     TimeProvider time,
-    ILogger<BoardConnection> logger)
+    ILogger<BoardSession> logger)
 {
     public BoardLog Log { get; } = log;
 
@@ -34,6 +36,8 @@ public sealed class SocketServices(
     public BoardTokenValidator Tokens { get; } = tokens;
 
     public AccessCheck Access { get; } = access;
+
+    public OpPipeline Pipeline { get; } = pipeline;
 
     public MessageLimits Limits { get; } = limits;
 

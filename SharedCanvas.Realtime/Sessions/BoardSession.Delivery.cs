@@ -1,0 +1,219 @@
+using SharedCanvas.Realtime.Fanout;
+using SharedCanvas.Realtime.Protocol;
+using SharedCanvas.Realtime.Storage;
+
+namespace SharedCanvas.Realtime.Sessions;
+
+/// <summary>
+/// The delivery side of <see cref="BoardSession"/>: hello, the replay of what the client is missing (with live
+/// operations held back until it is done, so that everything arrives once and in order), and fan-out's writes.
+/// </summary>
+public sealed partial class BoardSession
+{
+    private const int ReplayPage = 1000;
+    private const int MaxBufferedWhileCatchingUp = 100_000;
+
+    private readonly Lock _gate = new();
+    private Mode _mode = Mode.AwaitingHello;
+    private List<Buffered>? _buffered;
+    private long _lastSeqSent;
+    private double _cursorX;
+    private double _cursorY;
+    private bool _cursorGone;
+    private int _cursorMoved;
+
+    private enum Mode
+    {
+        AwaitingHello,
+        CatchingUp,
+        Live,
+        Closing,
+    }
+
+    /// <summary>A live operation that arrived during the replay; <c>Message</c> null for the session's own (sent as an ack).</summary>
+    private readonly record struct Buffered(long Seq, byte[]? Message, long N, long Timestamp);
+
+    public bool HelloReceived => _mode != Mode.AwaitingHello;
+
+    public bool IsLive => _mode == Mode.Live;
+
+    public (double X, double Y, bool Gone)? TakeCursor() =>
+        Interlocked.Exchange(ref _cursorMoved, 0) == 1 ? (_cursorX, _cursorY, _cursorGone) : null;
+
+    private async ValueTask HandleHelloAsync(byte[] clientId, long? since, bool batch)
+    {
+        if (_mode != Mode.AwaitingHello)
+        {
+            RequestClose(CloseCodes.PolicyViolation, "hello was already sent");
+            return;
+        }
+
+        // A client id is one person's: whoever first wrote with it on this board (docs/security.md).
+        var owner = await _services.Log.ClientOwnerAsync(Keys, clientId);
+        if (owner is not null && owner != _principal.UserId)
+        {
+            _services.Telemetry.Refuse("client_taken");
+            RequestClose(CloseCodes.PolicyViolation, "client id in use by another person");
+            return;
+        }
+
+        // Set before the replay, which gains most from batches (a late joiner's operations travel together).
+        _pump.Batch = batch;
+        _clientId = clientId;
+        _clientPart = OpEnvelope.ClientPart(clientId);
+        lock (_gate)
+        {
+            if (_mode != Mode.AwaitingHello)
+            {
+                return;
+            }
+
+            _mode = Mode.CatchingUp;
+            _buffered = [];
+        }
+
+        _hub = await _services.Hubs.JoinAsync(this);
+        Keys = _hub.Keys;
+        var sent = await ReplayAsync(since);
+
+        lock (_gate)
+        {
+            if (_mode != Mode.CatchingUp)
+            {
+                return;
+            }
+
+            _pump.TryEnqueue(ServerMessages.Synced(sent));
+            foreach (var item in _buffered!)
+            {
+                if (item.Seq <= sent)
+                {
+                    continue;
+                }
+
+                _pump.TryEnqueue(item.Message ?? ServerMessages.Ack(item.N, item.Seq, duplicate: false), item.Message is null ? 0 : item.Timestamp);
+                sent = item.Seq;
+            }
+
+            _buffered = null;
+            _lastSeqSent = sent;
+            _mode = Mode.Live;
+        }
+
+        await _hub.AnnounceAsync(this);
+        _announced = true;
+    }
+
+    /// <summary>
+    /// Sends what the client is missing: everything after <paramref name="since"/> if the log still holds
+    /// it, else the latest snapshot and everything after it. Returns the last sequence number sent.
+    /// </summary>
+    private async Task<long> ReplayAsync(long? since)
+    {
+        if (since is { } s)
+        {
+            var page = await _services.Log.ReadAsync(Keys, s + 1, ReplayPage);
+            var continues = page.Count > 0
+                ? page[0].Seq == s + 1
+                : await _services.Log.GetHeadAsync(Keys) == s;
+            if (continues)
+            {
+                return await StreamFromAsync(page, s);
+            }
+
+            // Older than what the log keeps (or from another life of the board): send the whole board.
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var snapshot = await _services.Snapshots.LoadAsync(Keys.BoardId, CancellationToken.None);
+            var page = await _services.Log.ReadAsync(Keys, snapshot.Seq + 1, ReplayPage);
+            if (page.Count > 0 && page[0].Seq != snapshot.Seq + 1 && attempt < 3)
+            {
+                // A saver stored a newer snapshot and trimmed the log meanwhile: read that one.
+                continue;
+            }
+
+            await _pump.EnqueueAsync(ServerMessages.Snapshot(snapshot.Seq, snapshot.Elements));
+            return await StreamFromAsync(page, snapshot.Seq);
+        }
+    }
+
+    /// <summary>Writes log pages to this socket, waiting for room: the replay slows only this socket.</summary>
+    private async Task<long> StreamFromAsync(IReadOnlyList<LogEntry> page, long sent)
+    {
+        while (true)
+        {
+            foreach (var entry in page)
+            {
+                await _pump.EnqueueAsync(entry.Message);
+                sent = entry.Seq;
+            }
+
+            if (page.Count < ReplayPage)
+            {
+                return sent;
+            }
+
+            page = await _services.Log.ReadAsync(Keys, sent + 1, ReplayPage);
+        }
+    }
+
+    public Delivery DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n, long timestamp)
+    {
+        var own = _clientId is not null && client.SequenceEqual(_clientId);
+        lock (_gate)
+        {
+            if (_pump.CloseRequested)
+            {
+                return Delivery.Skipped;
+            }
+
+            switch (_mode)
+            {
+                case Mode.CatchingUp:
+                    _buffered!.Add(new Buffered(seq, own ? null : message, n, timestamp));
+                    if (_buffered.Count > MaxBufferedWhileCatchingUp)
+                    {
+                        // As good as a full send queue: the client resumes after reconnecting.
+                        _buffered = null;
+                        _mode = Mode.Closing;
+                        _pump.RequestClose(CloseCodes.TryAgainLater, "too slow: reconnect and resume");
+                        return Delivery.Dropped;
+                    }
+
+                    return Delivery.Buffered;
+                case Mode.Live when seq > _lastSeqSent:
+                    _lastSeqSent = seq;
+                    var sent = own
+                        ? _pump.TryEnqueue(ServerMessages.Ack(n, seq, duplicate: false))
+                        : _pump.TryEnqueue(message, timestamp);
+                    return !sent ? Delivery.Dropped : own ? Delivery.Acknowledged : Delivery.Sent;
+                default:
+                    return Delivery.Skipped;
+            }
+        }
+    }
+
+    public void DeliverEphemeral(byte[] message)
+    {
+        lock (_gate)
+        {
+            if (_mode == Mode.Live && !_pump.CloseRequested)
+            {
+                _pump.TryEnqueue(message);
+            }
+        }
+    }
+
+    private void Enqueue(byte[] message)
+    {
+        lock (_gate)
+        {
+            if (_mode != Mode.Closing && !_pump.CloseRequested)
+            {
+                _pump.TryEnqueue(message);
+            }
+        }
+    }
+}
