@@ -34,7 +34,10 @@ internal static class RealtimeExtensions
         builder.Services.AddPooledDbContextFactory<RealtimeDbContext>(options => options.UseSqlite(connectionString));
         builder.Services.AddHostedService<RealtimeDatabaseInitializer>();
 
-        builder.AddRedisClient("redis");
+        // Redis replies and publishes are read on threads of their own, not behind the sockets' work on the
+        // thread pool: every delivery waits for one (docs/performance.md, "Where a delivery's time goes").
+        builder.AddRedisClient("redis", configureOptions: options =>
+            options.SocketManager = new StackExchange.Redis.SocketManager("realtime-redis", 2, StackExchange.Redis.SocketManager.SocketManagerOptions.UseHighPrioritySocketThreads));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RealtimeTelemetry>();
         builder.Services.AddSingleton<ReplicaIdentity>();
@@ -52,6 +55,7 @@ internal static class RealtimeExtensions
     /// <summary>Board sockets: one hub per board, the connection registry, limits.</summary>
     public static IHostApplicationBuilder AddBoardSockets(this IHostApplicationBuilder builder)
     {
+
         builder.Services.AddOptions<RealtimeOptions>()
             .BindConfiguration(RealtimeOptions.SectionName)
             .ValidateDataAnnotations()

@@ -70,6 +70,13 @@ public sealed class RealtimeOptions
     [Range(0.0, 1.0)]
     public double TraceSampleRatio { get; set; } = 1.0;
 
+    /// <summary>
+    /// A board with up to this many sockets on a replica is fanned out by writing to each socket on the fan-out
+    /// thread itself; a bigger one hands each socket's send to the thread pool (docs/performance.md).
+    /// </summary>
+    [Range(0, 100_000)]
+    public int InlineFanoutLimit { get; set; } = 32;
+
     /// <summary>How long a socket may stay open without sending <c>hello</c>.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

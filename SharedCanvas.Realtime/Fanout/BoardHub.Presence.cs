@@ -14,7 +14,7 @@ public sealed partial class BoardHub
         await _db!.HashSetAsync(Keys.Presence, connection.Id, PresenceMessages.Entry(connection, now + PresenceMessages.EntryLifetime)).ConfigureAwait(false);
         await _subscriber!.PublishAsync(Keys.Channel, PresenceMessages.Join(connection)).ConfigureAwait(false);
         var entries = await _db.HashValuesAsync(Keys.Presence).ConfigureAwait(false);
-        connection.DeliverEphemeral(PresenceMessages.List(entries.Select(e => (byte[])e!), now.ToUnixTimeMilliseconds()));
+        connection.DeliverEphemeral(PresenceMessages.List(entries.Select(e => (byte[])e!), now.ToUnixTimeMilliseconds()), inline: true);
     }
 
     /// <summary>A socket left: remove it from the board's presence and tell everyone.</summary>

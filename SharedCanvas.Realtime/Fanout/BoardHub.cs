@@ -26,8 +26,16 @@ public sealed partial class BoardHub
 
     private readonly string _replica;
 
-    public BoardHub(string boardId, BoardLog log, RealtimeTelemetry telemetry, ILogger logger, string replica)
+    private readonly int _inlineFanoutLimit;
+
+    /// <param name="inlineFanoutLimit">
+    /// Up to this many sockets on this replica, the fan-out thread writes an operation to each socket itself
+    /// (no thread woken per delivery); a bigger board hands each socket's send to the thread pool, so that its
+    /// sends run side by side instead of one after another on this thread (docs/performance.md).
+    /// </param>
+    public BoardHub(string boardId, BoardLog log, RealtimeTelemetry telemetry, ILogger logger, string replica, int inlineFanoutLimit)
     {
+        _inlineFanoutLimit = inlineFanoutLimit;
         _replica = replica;
         Keys = new BoardKeys(boardId);
         _log = log;
@@ -203,10 +211,11 @@ public sealed partial class BoardHub
         using var fanout = RealtimeTelemetry.StartFanout(payload.AsSpan()[header.TraceParent], Keys.BoardId, header.Seq, _replica,
             header.ElementId.End.Value > 0 ? payload.AsSpan()[header.ElementId] : default);
         var members = Volatile.Read(ref _members);
+        var inline = members.Length <= _inlineFanoutLimit;
         int sent = 0, acknowledged = 0, buffered = 0, dropped = 0;
         foreach (var member in members)
         {
-            switch (member.DeliverOp(payload, header.Seq, client, header.N, header.Timestamp))
+            switch (member.DeliverOp(payload, header.Seq, client, header.N, header.Timestamp, inline))
             {
                 case Delivery.Sent: sent++; break;
                 case Delivery.Acknowledged: acknowledged++; break;
@@ -228,9 +237,10 @@ public sealed partial class BoardHub
     private void DeliverEphemeral(byte[] payload)
     {
         var members = Volatile.Read(ref _members);
+        var inline = members.Length <= _inlineFanoutLimit;
         foreach (var member in members)
         {
-            member.DeliverEphemeral(payload);
+            member.DeliverEphemeral(payload, inline);
         }
 
         _telemetry.Deliveries.Add(members.Length, new KeyValuePair<string, object?>("type", payload.AsSpan().StartsWith("{\"type\":\"cursors\""u8) ? "cursors" : "presence"));

@@ -26,8 +26,12 @@ public sealed partial class BoardHubs : BackgroundService
 
     private readonly string _replica;
 
-    public BoardHubs(IConnectionMultiplexer redis, BoardLog log, RealtimeTelemetry telemetry, ILogger<BoardHub> logger, TimeProvider time, ReplicaIdentity replica)
+    private readonly int _inlineFanoutLimit;
+
+    public BoardHubs(IConnectionMultiplexer redis, BoardLog log, RealtimeTelemetry telemetry, ILogger<BoardHub> logger, TimeProvider time, ReplicaIdentity replica,
+        Microsoft.Extensions.Options.IOptions<Extensions.RealtimeOptions> options)
     {
+        _inlineFanoutLimit = options.Value.InlineFanoutLimit;
         _replica = replica.Name;
         _redis = redis;
         _log = log;
@@ -98,7 +102,7 @@ public sealed partial class BoardHubs : BackgroundService
 
     private async Task<BoardHub> StartHubAsync(string boardId)
     {
-        var hub = new BoardHub(boardId, _log, _telemetry, _logger, _replica);
+        var hub = new BoardHub(boardId, _log, _telemetry, _logger, _replica, _inlineFanoutLimit);
         await hub.StartAsync(_redis).ConfigureAwait(false);
         return hub;
     }

@@ -31,12 +31,13 @@ public interface IBoardMember
 
     /// <summary>
     /// One operation from the board's log, in sequence order, as stored: the sender's own socket (same
-    /// <paramref name="client"/> id) acknowledges it instead of showing it. Never waits.
+    /// <paramref name="client"/> id) acknowledges it instead of showing it. Never waits; with
+    /// <paramref name="inline"/> the caller's thread writes it to the socket itself when nothing else is.
     /// </summary>
-    Delivery DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n, long timestamp);
+    Delivery DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n, long timestamp, bool inline);
 
     /// <summary>A message that is not stored (presence, cursors). Never waits.</summary>
-    void DeliverEphemeral(byte[] message);
+    void DeliverEphemeral(byte[] message, bool inline);
 
     /// <summary>The latest cursor position if it moved since the last call (the hub publishes them coalesced).</summary>
     (double X, double Y, bool Gone)? TakeCursor();

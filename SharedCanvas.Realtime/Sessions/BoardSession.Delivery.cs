@@ -100,6 +100,7 @@ public sealed partial class BoardSession
             _mode = Mode.Live;
         }
 
+        _pump.Flush(inline: true);
         await _hub.AnnounceAsync(this);
         _announced = true;
     }
@@ -159,7 +160,18 @@ public sealed partial class BoardSession
         }
     }
 
-    public Delivery DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n, long timestamp)
+    public Delivery DeliverOp(byte[] message, long seq, ReadOnlySpan<byte> client, long n, long timestamp, bool inline)
+    {
+        var delivery = Queue(message, seq, client, n, timestamp);
+        if (delivery is Delivery.Sent or Delivery.Acknowledged)
+        {
+            _pump.Flush(inline);
+        }
+
+        return delivery;
+    }
+
+    private Delivery Queue(byte[] message, long seq, ReadOnlySpan<byte> client, long n, long timestamp)
     {
         var own = _clientId is not null && client.SequenceEqual(_clientId);
         lock (_gate)
@@ -195,25 +207,30 @@ public sealed partial class BoardSession
         }
     }
 
-    public void DeliverEphemeral(byte[] message)
+    public void DeliverEphemeral(byte[] message, bool inline)
     {
         lock (_gate)
         {
-            if (_mode == Mode.Live && !_pump.CloseRequested)
+            if (_mode != Mode.Live || _pump.CloseRequested || !_pump.TryEnqueue(message))
             {
-                _pump.TryEnqueue(message);
+                return;
             }
         }
+
+        _pump.Flush(inline);
     }
 
+    /// <summary>A message of the session's own (welcome, errors, pongs), sent from the thread that decided on it.</summary>
     private void Enqueue(byte[] message)
     {
         lock (_gate)
         {
-            if (_mode != Mode.Closing && !_pump.CloseRequested)
+            if (_mode == Mode.Closing || _pump.CloseRequested || !_pump.TryEnqueue(message))
             {
-                _pump.TryEnqueue(message);
+                return;
             }
         }
+
+        _pump.Flush(inline: true);
     }
 }

@@ -70,7 +70,6 @@ public sealed partial class BoardSession : IBoardMember
         _services.Registry.Add(this);
         _services.Telemetry.OpenConnections.Add(1);
         LogOpened(Id, _principal.BoardId, _principal.UserId, _principal.Role.ToWire());
-        _pump.StartSending();
         try
         {
             // welcome first: the client may say hello before it reads it, and its replay must come after.

@@ -4,24 +4,64 @@ using System.Threading.Channels;
 
 namespace SharedCanvas.Realtime.Sockets;
 
-/// <summary>The send side of <see cref="SocketPump"/>: the socket's only writer, with batches.</summary>
+/// <summary>The send side of <see cref="SocketPump"/>: one writer at a time, on whichever thread fills the queue when it can, with batches.</summary>
 public sealed partial class SocketPump
 {
     /// <summary>A batch frame holds at most this many bytes; a larger message goes in a frame of its own.</summary>
     private const int MaxBatchBytes = 32 * 1024;
     private const int MaxBatchMessages = 256;
 
+    /// <summary>1 while a drain owns the socket's sends (only one writes at a time, in queue order).</summary>
+    private int _draining;
+
+    /// <summary>Done once the last drain has sent the close frame (or found the socket gone).</summary>
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>
-    /// When more than one message is waiting and the client accepts batches (protocol §2), sends them as one
-    /// frame holding a JSON array: under load a socket's messages then cost one frame and one send instead of
-    /// one each, and when the socket keeps up nothing waits for a batch to fill.
+    /// Sends what is queued, unless a drain is already doing so (it takes what was added, in order). With
+    /// <paramref name="inline"/>, the caller's thread sends for as long as each send completes at once — the
+    /// common case for a socket that keeps up, which then costs no thread wake-up at all; a send that has to
+    /// wait (the socket's buffers are full) continues on the thread pool. Without it, the drain starts on the
+    /// thread pool: for fan-out to many sockets at once, whose sends would otherwise queue behind each other
+    /// on one thread.
     /// </summary>
-    private async Task SendLoopAsync()
+    public void Flush(bool inline)
+    {
+        if (Volatile.Read(ref _draining) != 0 || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+        {
+            return;
+        }
+
+        if (inline)
+        {
+            _ = DrainAsync();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static pump => _ = pump.DrainAsync(), this, preferLocal: false);
+        }
+    }
+
+    /// <summary>No more messages are queued; a drain finishes the socket (with a close frame, if one was asked for).</summary>
+    private void CloseQueue()
+    {
+        _queueClosed = true;
+        _outgoing.Writer.TryComplete();
+        Flush(inline: false);
+    }
+
+    /// <summary>
+    /// Owns the socket's sends until the queue is empty. When more than one message is waiting and the client
+    /// accepts batches (protocol §2), it sends them as one frame holding a JSON array: under load a socket's
+    /// messages then cost one frame and one send instead of one each, and when it keeps up nothing waits for a
+    /// batch to fill.
+    /// </summary>
+    private async Task DrainAsync()
     {
         var reader = _outgoing.Reader;
         try
         {
-            while (!_discardQueued && await reader.WaitToReadAsync())
+            while (true)
             {
                 while (!_discardQueued && reader.TryRead(out var message))
                 {
@@ -38,11 +78,20 @@ public sealed partial class SocketPump
                         RecordFanout(message.Timestamp, _time.GetUtcNow().ToUnixTimeMilliseconds());
                     }
                 }
-            }
 
-            if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                await _socket.CloseOutputAsync(close.Status, close.Reason, _abort.Token);
+                if (_queueClosed)
+                {
+                    // The last drain: it keeps the socket to itself from here on.
+                    await FinishAsync();
+                    return;
+                }
+
+                Volatile.Write(ref _draining, 0);
+                // A message queued after the last read and before the release would be left behind: take it.
+                if (!reader.TryPeek(out _) && !_queueClosed || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+                {
+                    return;
+                }
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
@@ -50,6 +99,22 @@ public sealed partial class SocketPump
             // The socket is gone, or closing: a close frame is out (perhaps the WebSocket's own, after a protocol
             // error) and must reach the peer, so only a socket still open is aborted, to end its receive too.
             Abort(abortSocket: _socket.State == WebSocketState.Open);
+            _finished.TrySetResult();
+        }
+    }
+
+    private async Task FinishAsync()
+    {
+        try
+        {
+            if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(close.Status, close.Reason, _abort.Token);
+            }
+        }
+        finally
+        {
+            _finished.TrySetResult();
         }
     }
 

@@ -7,10 +7,12 @@ namespace SharedCanvas.Realtime.Sockets;
 
 /// <summary>
 /// Moves one socket's bytes and nothing else: a receive loop that reassembles messages within the size limit
-/// and hands each text message to the session, and a send loop that is the socket's only writer, draining a
-/// bounded queue that fan-out fills without ever waiting. When the client accepts batches (protocol §2),
-/// messages already waiting go out as one array frame. A socket whose queue overflows is a slow reader: it
-/// is closed with 1013 (it resumes on reconnect), so it cannot slow anybody else. Knows nothing of boards.
+/// and hands each text message to the session, and a bounded send queue that fan-out fills without ever
+/// waiting. Whoever fills the queue may also drain it on its own thread when nothing else is sending (see
+/// <see cref="Flush"/>): a socket that keeps up is written to with no thread woken for it. When the client
+/// accepts batches (protocol §2), messages already waiting go out as one array frame. A socket whose queue
+/// overflows is a slow reader: it is closed with 1013 (it resumes on reconnect), so it cannot slow anybody
+/// else. Knows nothing of boards.
 /// </summary>
 public sealed partial class SocketPump
 {
@@ -30,7 +32,7 @@ public sealed partial class SocketPump
     private (WebSocketCloseStatus Status, string Reason)? _close;
     private volatile bool _closeRequested;
     private volatile bool _discardQueued;
-    private Task? _sending;
+    private volatile bool _queueClosed;
 
     /// <summary>A message for the socket; <c>Timestamp</c> (Unix ms of the operation's arrival) times fan-out.</summary>
     private readonly record struct Outgoing(ReadOnlyMemory<byte> Bytes, long Timestamp);
@@ -61,13 +63,13 @@ public sealed partial class SocketPump
 
     public int CloseCode => _close?.Status is { } status ? (int)status : (int?)_socket.CloseStatus ?? 0;
 
-    /// <summary>Starts the send loop: what is queued from now on goes out, in order.</summary>
-    public void StartSending() => _sending ??= SendLoopAsync();
-
     /// <summary>Receives until the peer closes or the socket is aborted, handing each text message over in turn.</summary>
     public Task ReceiveAsync(Func<ReadOnlyMemory<byte>, ValueTask> onMessage) => ReceiveLoopAsync(onMessage);
 
-    /// <summary>Queues a message without waiting; false when the queue was full (the socket is then closing with 1013).</summary>
+    /// <summary>
+    /// Queues a message without waiting; false when the queue was full (the socket is then closing with 1013).
+    /// Nothing is sent until <see cref="Flush"/>.
+    /// </summary>
     public bool TryEnqueue(ReadOnlyMemory<byte> message, long timestamp = 0)
     {
         if (_outgoing.Writer.TryWrite(new Outgoing(message, timestamp)))
@@ -79,9 +81,17 @@ public sealed partial class SocketPump
         return false;
     }
 
-    /// <summary>Queues a message, waiting for room: a replay slows only its own socket.</summary>
-    public ValueTask EnqueueAsync(ReadOnlyMemory<byte> message) =>
-        _outgoing.Writer.WriteAsync(new Outgoing(message, 0), _abort.Token);
+    /// <summary>Queues a message, waiting for room, and sends: a replay slows only its own socket.</summary>
+    public async ValueTask EnqueueAsync(ReadOnlyMemory<byte> message)
+    {
+        if (!_outgoing.Writer.TryWrite(new Outgoing(message, 0)))
+        {
+            Flush(inline: false);
+            await _outgoing.Writer.WriteAsync(new Outgoing(message, 0), _abort.Token);
+        }
+
+        Flush(inline: true);
+    }
 
     /// <summary>Asks the send loop to finish with a close frame; the receive loop ends when the peer answers.</summary>
     public bool RequestClose(WebSocketCloseStatus status, string reason)
@@ -98,7 +108,7 @@ public sealed partial class SocketPump
         }
 
         _telemetry.Closes.Add(1, new KeyValuePair<string, object?>("code", (int)status));
-        _outgoing.Writer.TryComplete();
+        CloseQueue();
         // If the peer never answers the close frame, stop waiting for it.
         _ = Task.Delay(CloseHandshakeTimeout).ContinueWith(static (_, state) => ((SocketPump)state!).Abort(), this, TaskScheduler.Default);
         return true;
@@ -112,7 +122,7 @@ public sealed partial class SocketPump
     public void Abort(bool abortSocket = true)
     {
         _discardQueued = true;
-        _outgoing.Writer.TryComplete();
+        CloseQueue();
         if (abortSocket)
         {
             _socket.Abort();
@@ -130,13 +140,12 @@ public sealed partial class SocketPump
     /// <summary>After the receive loop ended: lets the send loop finish its close frame (briefly), then lets go of the socket.</summary>
     public async Task CompleteAsync()
     {
-        _outgoing.Writer.TryComplete();
-        if (_sending is { } sending)
+        CloseQueue();
+        using (var timeout = new CancellationTokenSource(CloseHandshakeTimeout))
         {
-            using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
             try
             {
-                await sending.WaitAsync(timeout.Token);
+                await _finished.Task.WaitAsync(timeout.Token);
             }
             catch (OperationCanceledException)
             {
@@ -170,7 +179,7 @@ public sealed partial class SocketPump
         _telemetry.SendQueueDrops.Add(1);
         _telemetry.Closes.Add(1, new KeyValuePair<string, object?>("code", 1013));
         LogSlowReader(_id);
-        _outgoing.Writer.TryComplete();
+        CloseQueue();
         // A slow reader gets longer to take its close frame: the frame waits behind what it has not read.
         _ = Task.Delay(SlowReaderCloseTimeout).ContinueWith(static (_, state) => ((SocketPump)state!).Abort(), this, TaskScheduler.Default);
     }

@@ -24,6 +24,7 @@ internal static class BenchCommand
           --duration S  --warmup S  --sockets-per-user N  --replicas N  --via-proxy true
           --elements N  --runs N                   (late-join, browser-frames)
           --realtime-env KEY=VALUE                 environment of the realtime replicas of a stack it starts (experiments)
+          --realtime-cpus LIST                     pin the realtime replicas to these CPUs (taskset list, e.g. 0)
         """;
 
     public static async Task<int> RunAsync(string[] args)

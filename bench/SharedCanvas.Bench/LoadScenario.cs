@@ -30,6 +30,9 @@ internal sealed record LoadOptions
     public bool Batch { get; init; } = true;
     public string Target { get; init; } = "";
 
+    /// <summary>CPUs the realtime replicas may run on (<c>taskset</c>'s list, e.g. <c>0</c>); empty: all.</summary>
+    public string RealtimeCpus { get; init; } = "";
+
     public static LoadOptions? Preset(string name) => name switch
     {
         "unloaded" => new() { Name = name, Clients = 2, Boards = 1, DrawersPerBoard = 1, Duration = TimeSpan.FromSeconds(30), Target = "p50 ≤ 2 ms, p99 ≤ 5 ms" },
@@ -54,6 +57,7 @@ internal sealed record LoadOptions
         "--replicas" => this with { Replicas = Int(value) },
         "--via-proxy" => this with { ViaProxy = value == "true" },
         "--batch" => this with { Batch = value != "false" },
+        "--realtime-cpus" => this with { RealtimeCpus = value },
         _ => throw new ArgumentException($"unknown option {option}"),
     };
 
@@ -116,6 +120,18 @@ internal static class LoadScenario
 
         var sampler = stack.FindProcesses();
         var realtimeUrls = options.ViaProxy ? [] : stack.RealtimeUrls(sampler);
+        if (options.RealtimeCpus.Length > 0)
+        {
+            foreach (var pid in sampler.Pids("realtime"))
+            {
+                // Every thread of the replica (-a), the ones it starts later inherit it.
+                using var pin = System.Diagnostics.Process.Start("taskset", ["-a", "-p", "-c", options.RealtimeCpus, pid.ToString(CultureInfo.InvariantCulture)])!;
+                await pin.WaitForExitAsync();
+            }
+
+            log.WriteLine($"{options.Name}: realtime replicas pinned to CPUs {options.RealtimeCpus}");
+        }
+
         var baselineRss = sampler.Rss("realtime");
         log.WriteLine($"{options.Name}: opening {options.Clients:N0} sockets ({(realtimeUrls.Count > 0 ? $"to {realtimeUrls.Count} replicas directly: {string.Join(", ", realtimeUrls)}, pids {string.Join(", ", sampler.Pids("realtime"))}" : "through the site's realtime URL")})…");
         var clients = new LoadClient[options.Clients];
