@@ -151,6 +151,8 @@ public sealed partial class BoardSession
                 sent = entry.Seq;
             }
 
+            // A full page is sent from the thread pool while the next one is read; the last one from here.
+            _pump.Flush(inline: page.Count < ReplayPage);
             if (page.Count < ReplayPage)
             {
                 return sent;

@@ -81,7 +81,10 @@ public sealed partial class SocketPump
         return false;
     }
 
-    /// <summary>Queues a message, waiting for room, and sends: a replay slows only its own socket.</summary>
+    /// <summary>
+    /// Queues a message, waiting for room (a replay slows only its own socket). Like <see cref="TryEnqueue"/>
+    /// it leaves sending to <see cref="Flush"/>, so that a page of a replay travels in a few batch frames.
+    /// </summary>
     public async ValueTask EnqueueAsync(ReadOnlyMemory<byte> message)
     {
         if (!_outgoing.Writer.TryWrite(new Outgoing(message, 0)))
@@ -89,8 +92,6 @@ public sealed partial class SocketPump
             Flush(inline: false);
             await _outgoing.Writer.WriteAsync(new Outgoing(message, 0), _abort.Token);
         }
-
-        Flush(inline: true);
     }
 
     /// <summary>Asks the send loop to finish with a close frame; the receive loop ends when the peer answers.</summary>
