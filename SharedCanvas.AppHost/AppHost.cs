@@ -13,12 +13,21 @@ var redis = builder.AddBoardRedis("redis", dataDirectory);
 var keyEncryptionKey = builder.AddParameter("data-protection-kek",
     new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
+var webDb = DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "web.db");
+var realtimeDb = DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "realtime.db");
+
+// Migrates both databases once and exits; the services start after it, so no replicas race to migrate.
+var migrations = builder.AddProject<Projects.SharedCanvas_MigrationService>("migrations")
+    .WithEnvironment("ConnectionStrings__web-db", webDb)
+    .WithEnvironment("ConnectionStrings__realtime-db", realtimeDb);
+
 var web = builder.AddProject<Projects.SharedCanvas_Web>("web")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithReference(redis).WaitFor(redis)
+    .WaitForCompletion(migrations)
     .WithEnvironment("DataProtection__KeyEncryptionKey", keyEncryptionKey)
-    .WithEnvironment("ConnectionStrings__web-db", DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "web.db"));
+    .WithEnvironment("ConnectionStrings__web-db", webDb);
 
 var realtime = builder.AddProject<Projects.SharedCanvas_Realtime>("realtime")
     .WithExternalHttpEndpoints()
@@ -26,7 +35,8 @@ var realtime = builder.AddProject<Projects.SharedCanvas_Realtime>("realtime")
     .WithReplicas(realtimeReplicas)
     .WithReference(redis).WaitFor(redis)
     .WithReference(web).WaitFor(web)
-    .WithEnvironment("ConnectionStrings__realtime-db", DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "realtime.db"));
+    .WaitForCompletion(migrations)
+    .WithEnvironment("ConnectionStrings__realtime-db", realtimeDb);
 
 // The site issues tokens under its own public address and tells browsers where the realtime service
 // is; the realtime service accepts only that issuer and only browser pages from that origin.

@@ -3,9 +3,9 @@ using Microsoft.EntityFrameworkCore;
 namespace SharedCanvas.Realtime.Storage;
 
 /// <summary>
-/// Applies the committed migrations before the service answers (EF Core serialises concurrent migrators,
-/// so replicas may start together) and puts the SQLite file in WAL mode, so that replicas on one machine
-/// read snapshots while a saver writes one.
+/// Before the service answers: checks that the snapshot database is migrated. The migration step
+/// (SharedCanvas.MigrationService) migrates it once, before any replica starts; replicas never migrate,
+/// so none can leave a half-done migration or its lock behind (docs/operations.md).
 /// </summary>
 public sealed partial class RealtimeDatabaseInitializer(IDbContextFactory<RealtimeDbContext> databases, ILogger<RealtimeDatabaseInitializer> logger)
     : IHostedService
@@ -13,10 +13,11 @@ public sealed partial class RealtimeDatabaseInitializer(IDbContextFactory<Realti
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
-        if (db.Database.IsSqlite())
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+        if (pending > 0)
         {
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+            throw new InvalidOperationException(
+                $"The snapshot database lacks {pending} migrations: run the migration step (SharedCanvas.MigrationService) first.");
         }
 
         LogReady();

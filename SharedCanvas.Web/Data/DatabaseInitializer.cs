@@ -4,8 +4,8 @@ using SharedCanvas.Web.Tokens;
 namespace SharedCanvas.Web.Data;
 
 /// <summary>
-/// Before the site answers requests: applies the committed migrations (EF Core serialises concurrent
-/// migrators, so several replicas may start together) and loads the signing keys.
+/// Before the site answers requests: checks that its database is migrated (the migration step,
+/// SharedCanvas.MigrationService, does that once before any replica starts) and loads the signing keys.
 /// </summary>
 public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, SigningKeyStore keys, ILogger<DatabaseInitializer> logger)
     : IHostedService
@@ -16,14 +16,13 @@ public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, Sig
         {
             var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
-            await db.Database.MigrateAsync(cancellationToken);
-            if (db.Database.IsSqlite())
+            if (pending > 0)
             {
-                // Readers do not wait for a writer (several replicas may share the file on one machine).
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                throw new InvalidOperationException(
+                    $"The site's database lacks {pending} migrations: run the migration step (SharedCanvas.MigrationService) first.");
             }
 
-            LogMigrated(pending);
+            LogReady();
         }
 
         await keys.LoadAsync(cancellationToken);
@@ -37,6 +36,6 @@ public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, Sig
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Applied} migrations applied)")]
-    private partial void LogMigrated(int applied);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database ready")]
+    private partial void LogReady();
 }

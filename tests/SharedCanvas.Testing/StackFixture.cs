@@ -48,7 +48,7 @@ public class StackFixture : IAsyncLifetime
 
     public virtual Task InitializeAsync() => InitializeStackAsync();
 
-    private async Task InitializeStackAsync()
+    private async Task InitializeStackAsync(Func<DistributedApplication, Task>? whileStarting = null)
     {
         using var build = new CancellationTokenSource(BuildTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SharedCanvas_AppHost>(
@@ -98,7 +98,9 @@ public class StackFixture : IAsyncLifetime
         _app = await builder.BuildAsync(build.Token);
 
         using var start = new CancellationTokenSource(StartTimeout);
+        var beside = whileStarting?.Invoke(_app) ?? Task.CompletedTask;
         await _app.StartAsync(start.Token);
+        await beside;
         var notifications = _app.Services.GetRequiredService<ResourceNotificationService>();
         foreach (var resource in new[] { "redis", "web", "realtime" })
         {
@@ -217,12 +219,29 @@ public class StackFixture : IAsyncLifetime
     /// <summary>Stops the whole stack gracefully and starts it again on the same data directory.</summary>
     public async Task RestartStackAsync()
     {
-        _watching?.Cancel();
-        _latest.Clear();
-        await App.DisposeAsync();
-        _app = null;
+        await StopStackAsync();
         await InitializeStackAsync();
     }
+
+    /// <summary>Stops the whole stack (as far as it started), keeping its data directory.</summary>
+    public async Task StopStackAsync()
+    {
+        _watching?.Cancel();
+        _latest.Clear();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        _app = null;
+    }
+
+    /// <summary>
+    /// Starts the stack again on the same data directory, as a person would after a crash, with
+    /// <paramref name="whileStarting"/> running beside the start (to kill something during it, say).
+    /// </summary>
+    public async Task StartStackAsync(Func<DistributedApplication, Task>? whileStarting = null) =>
+        await InitializeStackAsync(whileStarting);
 
     /// <summary>Sets an environment variable of one resource before the stack starts.</summary>
     protected static void SetEnvironment(IDistributedApplicationTestingBuilder builder, string resourceName, string name, string value)

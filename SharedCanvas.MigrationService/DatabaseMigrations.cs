@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using SharedCanvas.Realtime.Storage;
+using SharedCanvas.Web.Data;
+
+namespace SharedCanvas.MigrationService;
+
+internal static class DatabaseMigrationsExtensions
+{
+    /// <summary>Both databases (connection strings <c>web-db</c> and <c>realtime-db</c>) and the step that migrates them.</summary>
+    public static IHostApplicationBuilder AddDatabaseMigrations(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddDbContext<WebDbContext>(options => options.UseSqlite(Required(builder, "web-db")));
+        builder.Services.AddDbContext<RealtimeDbContext>(options => options.UseSqlite(Required(builder, "realtime-db")));
+        builder.Services.AddHostedService<DatabaseMigrations>();
+        return builder;
+    }
+
+    private static string Required(IHostApplicationBuilder builder, string name) =>
+        builder.Configuration.GetConnectionString(name)
+            ?? throw new InvalidOperationException($"The connection string 'ConnectionStrings:{name}' is missing.");
+}
+
+/// <summary>
+/// Applies every committed migration to the site's and the realtime service's databases, then stops the
+/// process (exit code 0; anything else is a failure the services, which wait for this step, do not start
+/// after). It is the only migrator: the app model runs it once, before the services, so no two processes
+/// ever race to migrate one database (docs/operations.md). Being the only one, it may also take back EF
+/// Core's migration lock from a migrator that was killed while it held it — the row a killed process leaves
+/// in <c>__EFMigrationsLock</c> otherwise makes every later start wait for it forever.
+/// </summary>
+internal sealed partial class DatabaseMigrations(IServiceProvider services, IHostApplicationLifetime lifetime, ILogger<DatabaseMigrations> logger)
+    : BackgroundService
+{
+    public const string SourceName = "SharedCanvas.MigrationService";
+
+    private static readonly ActivitySource Source = new(SourceName);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var activity = Source.StartActivity("migrate databases");
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            await MigrateAsync(scope.ServiceProvider.GetRequiredService<WebDbContext>(), "web", stoppingToken);
+            await MigrateAsync(scope.ServiceProvider.GetRequiredService<RealtimeDbContext>(), "realtime", stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            LogFailed(ex);
+            Environment.ExitCode = 1;
+        }
+
+        lifetime.StopApplication();
+    }
+
+    private async Task MigrateAsync(DbContext db, string name, CancellationToken cancellationToken)
+    {
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (db.Database.IsSqlite())
+        {
+            // The only migrator: a lock row now belongs to one that died (EF Core's SQLite lock is a row,
+            // not a lock the database releases when its holder's connection goes).
+            var released = await db.Database.ExecuteSqlRawAsync(
+                """
+                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock" ("Id" INTEGER NOT NULL CONSTRAINT "PK___EFMigrationsLock" PRIMARY KEY, "Timestamp" TEXT NOT NULL);
+                DELETE FROM "__EFMigrationsLock";
+                """, cancellationToken);
+            if (released > 0)
+            {
+                LogStaleLock(name);
+            }
+        }
+
+        await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // Readers do not wait for a writer: several processes share the file on one machine.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
+        LogMigrated(name, pending.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The {Database} database is up to date ({Applied} migrations applied)")]
+    private partial void LogMigrated(string database, int applied);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Database} database held a migration lock of a migrator that did not finish; released")]
+    private partial void LogStaleLock(string database);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Migrating the databases failed")]
+    private partial void LogFailed(Exception exception);
+}
