@@ -61,7 +61,9 @@ public static class Extensions
             .WithTracing(tracing =>
             {
                 // Follow the caller's decision: a browser that sampled a stroke out is not traced here either.
-                tracing.SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
+                // A trace starts only where something came in (a request, a message) or where our code names work
+                // worth seeing; a background client call alone (a Redis poll, a refresh) starts none.
+                tracing.SetSampler(new ParentBasedSampler(new NoBackgroundTracesSampler()))
                     .AddSource(builder.Environment.ApplicationName)
                     .AddSource(TelemetryPrefix + "*")
                     .AddAspNetCoreInstrumentation(aspNetCore =>

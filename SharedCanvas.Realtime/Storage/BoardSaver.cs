@@ -61,7 +61,14 @@ public sealed partial class BoardSaver(
                 await EnsureGroupAsync();
                 var jobs = (await _db.StreamAutoClaimAsync(BoardKeys.SaverJobs, Group, consumer,
                     (long)_options.ClaimIdleTime.TotalMilliseconds, "0-0", 8)).ClaimedEntries;
-                if (jobs.Length == 0)
+                if (jobs.Length > 0)
+                {
+                    // Worth seeing: a saver stopped (or died) with these jobs; this one finishes them.
+                    using var takeOver = RealtimeTelemetry.Source.StartActivity("take over saver jobs");
+                    takeOver?.SetTag("sharedcanvas.saver.jobs", jobs.Length);
+                    LogTookOver(jobs.Length);
+                }
+                else
                 {
                     jobs = await _db.StreamReadGroupAsync(BoardKeys.SaverJobs, Group, consumer, ">", 8);
                 }
@@ -75,7 +82,11 @@ public sealed partial class BoardSaver(
                 foreach (var job in jobs)
                 {
                     await WaitUntilDueAsync(job.Id, stoppingToken);
-                    await SaveAsync((string)job["b"]!, job.Id, stoppingToken);
+                    var boardId = (string)job["b"]!;
+                    // Its own trace, with the Redis and database calls it makes (background calls alone start none).
+                    using var saving = RealtimeTelemetry.Source.StartActivity($"save snapshot {RealtimeTelemetry.Destination}");
+                    saving?.SetTag("sharedcanvas.board.id", boardId);
+                    await SaveAsync(boardId, job.Id, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -227,6 +238,9 @@ public sealed partial class BoardSaver(
             _cache.Remove(oldest);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took over {Count} saver jobs that another saver left unfinished")]
+    private partial void LogTookOver(int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Saver disabled on this replica (Saver:Enabled=false)")]
     private partial void LogDisabled();

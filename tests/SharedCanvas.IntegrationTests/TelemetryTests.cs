@@ -155,6 +155,69 @@ public sealed class TelemetryTests(TelemetryFixture stack, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task AnIdleStackWithOpenSocketsExportsNoBackgroundTraces()
+    {
+        // Two boards left open by two people each; nobody draws.
+        using var ada = await stack.RegisterAsync();
+        var open = new List<BoardSocket>();
+        try
+        {
+            foreach (var board in new[] { await ada.CreateBoardAsync(), await ada.CreateBoardAsync() })
+            {
+                for (var i = 0; i < 2; i++)
+                {
+                    var socket = await BoardSocket.ConnectAsync(await ada.GetRealtimeTokenAsync(board), stack.WebOrigin);
+                    open.Add(socket);
+                    await socket.JoinAsync();
+                }
+            }
+
+            using var telemetry = await DashboardTelemetry.ConnectAsync(stack.App);
+            // What the sign-up, the boards and the joins traced is exported within seconds; then a minute of idling,
+            // past the presence and socket-count refreshes (10 s), the savers' polling and the signing-key reload (1 min).
+            await Task.Delay(TimeSpan.FromSeconds(15));
+            var before = await TraceRootsAsync(telemetry);
+            await Task.Delay(TimeSpan.FromSeconds(65));
+            var after = await TraceRootsAsync(telemetry);
+
+            var background = after.Where(t => !before.ContainsKey(t.Key)).Select(t => t.Value).ToList();
+            Assert.True(background.Count == 0, $"{background.Count} traces while idle: {string.Join("; ", background.GroupBy(b => b).Select(g => $"{g.Key} ×{g.Count()}"))}");
+            Assert.All(open, socket => Assert.Null(socket.CloseStatus));
+        }
+        finally
+        {
+            foreach (var socket in open)
+            {
+                await socket.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Every trace the dashboard holds, by id, with the name and service of its first span.</summary>
+    private static async Task<Dictionary<string, string>> TraceRootsAsync(DashboardTelemetry telemetry)
+    {
+        var raw = await telemetry.GetRawAsync($"spans?limit={DashboardTelemetry.Everything}");
+        var roots = new Dictionary<string, string>();
+        if (raw is null)
+        {
+            return roots;
+        }
+
+        using var document = JsonDocument.Parse(raw);
+        foreach (var (span, service, _) in DashboardTelemetry.Spans(document))
+        {
+            var traceId = span.GetProperty("traceId").GetString()!;
+            var isRoot = !span.TryGetProperty("parentSpanId", out var parent) || string.IsNullOrEmpty(parent.GetString());
+            if (isRoot || !roots.ContainsKey(traceId))
+            {
+                roots[traceId] = $"{service}: {span.GetProperty("name").GetString()}";
+            }
+        }
+
+        return roots;
+    }
+
+    [Fact]
     public async Task MetricsAreExportedAfterADrawingSession()
     {
         using var ada = await stack.RegisterAsync();
