@@ -60,6 +60,11 @@ internal static class SiteProtectionExtensions
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
                 context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                if (!WebFrontEndExtensions.IsApi(context.HttpContext))
+                {
+                    return; // a page: the status code page says it (a browser never shows JSON)
+                }
+
                 await TypedResults.Problem(
                     title: "Too many requests.",
                     detail: "Wait a moment and try again.",

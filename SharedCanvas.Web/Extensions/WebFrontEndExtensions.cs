@@ -22,6 +22,10 @@ internal static class WebFrontEndExtensions
         return builder;
     }
 
+    /// <summary>Requests answered with JSON: the API and the key set.</summary>
+    public static bool IsApi(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/.well-known");
+
     public static WebApplication UseWebFrontEnd(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
@@ -30,7 +34,11 @@ internal static class WebFrontEndExtensions
         }
 
         app.UseSiteProtection();
-        app.UseStatusCodePages();
+        // A browser that meets an error gets the site's own page with a way on; the APIs keep problem details.
+        app.UseWhen(IsApi, api => api.UseStatusCodePages());
+        app.UseWhen(context => !IsApi(context), pages => pages.UseStatusCodePagesWithReExecute("/error/{0}"));
+        // Routing after the status code pages, so that a re-executed request finds the error page.
+        app.UseRouting();
         app.MapStaticAssets();
         app.UseAuthentication();
         app.UseAuthorization();
