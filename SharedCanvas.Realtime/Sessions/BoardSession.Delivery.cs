@@ -202,10 +202,57 @@ public sealed partial class BoardSession
                     var sent = own
                         ? _pump.TryEnqueue(ServerMessages.Ack(n, seq, duplicate: false))
                         : _pump.TryEnqueue(message, timestamp);
+                    if (sent && _heldDuplicates is not null)
+                    {
+                        SendHeldDuplicatesLocked();
+                    }
+
                     return !sent ? Delivery.Dropped : own ? Delivery.Acknowledged : Delivery.Sent;
                 default:
                     return Delivery.Skipped;
             }
+        }
+    }
+
+    /// <summary>Duplicate acknowledgements waiting for the operation's own acknowledgement (see <see cref="AcknowledgeDuplicate"/>).</summary>
+    private List<(long N, long Seq)>? _heldDuplicates;
+
+    /// <summary>
+    /// A resend of operation <paramref name="n"/>, stored at <paramref name="seq"/>, is acknowledged again — but never
+    /// ahead of the operation's own acknowledgement, which fan-out brings to this socket at its place in sequence
+    /// order: a client that heard "duplicate" first would stop waiting for it and never fold it in. So when this
+    /// socket has not had <paramref name="seq"/> yet, the answer waits for it.
+    /// </summary>
+    private void AcknowledgeDuplicate(long n, long seq)
+    {
+        lock (_gate)
+        {
+            if (seq > 0 && _mode == Mode.Live && seq > _lastSeqSent)
+            {
+                (_heldDuplicates ??= []).Add((n, seq));
+                return;
+            }
+        }
+
+        Enqueue(ServerMessages.Ack(n, seq, duplicate: true));
+    }
+
+    private void SendHeldDuplicatesLocked()
+    {
+        var held = _heldDuplicates!;
+        held.RemoveAll(d =>
+        {
+            if (d.Seq > _lastSeqSent)
+            {
+                return false;
+            }
+
+            _pump.TryEnqueue(ServerMessages.Ack(d.N, d.Seq, duplicate: true));
+            return true;
+        });
+        if (held.Count == 0)
+        {
+            _heldDuplicates = null;
         }
     }
 

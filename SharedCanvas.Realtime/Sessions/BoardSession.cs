@@ -229,7 +229,7 @@ public sealed partial class BoardSession : IBoardMember
                 _hub?.NoteAppended(outcome.Seq);
                 break;
             case OpVerdict.Duplicate:
-                Enqueue(ServerMessages.Ack(parsed.N, outcome.Seq, duplicate: true));
+                AcknowledgeDuplicate(parsed.N, outcome.Seq);
                 break;
             case OpVerdict.Unknown:
                 Enqueue(ServerMessages.Error(ErrorCodes.UnknownOp, "too old to tell whether it was stored; not applied", parsed.N));
