@@ -184,6 +184,13 @@ public sealed class BoardPage
         return directory?.FullName ?? AppContext.BaseDirectory;
     }
 
+    /// <summary>
+    /// Waits for two animation frames: the renderer draws a change on the next frame, so pixels read before it
+    /// may still show the board as it was.
+    /// </summary>
+    public async Task NextFramesAsync() =>
+        await Page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
+
     /// <summary>Waits until a condition on the page's board holds.</summary>
     public async Task WaitForAsync(string predicate) =>
         await Page.WaitForFunctionAsync(predicate, null, new() { Timeout = 15_000 });

@@ -21,5 +21,15 @@ public abstract class BrowserTest(BrowserStackFixture stack) : IAsyncLifetime
         return (ada, ben, boardUrl);
     }
 
+    /// <summary>Ada, signed up, on a new board of her own, live.</summary>
+    protected async Task<BoardPage> OnePersonOnANewBoardAsync()
+    {
+        var ada = new BoardPage(await Stack.NewPersonAsync());
+        await ada.RegisterAsync(Names.NewUserName(), Names.Password);
+        await ada.CreateBoardAsync(Names.NewBoardName());
+        await ada.WaitUntilLiveAsync();
+        return ada;
+    }
+
     public Task DisposeAsync() => Stack.ClosePeopleAsync();
 }

@@ -28,7 +28,7 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(sta
 
         // Pen, with the mouse, in a chosen colour and width.
         await ada.ChooseToolAsync("Pen");
-        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Colour #1971c2" }).ClickAsync();
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Blue", Exact = true }).ClickAsync();
         await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Thick", Exact = true }).ClickAsync();
         await ada.DrawAsync((230, 120), (310, 170), (390, 130));
         var pen = await DrawnAsync("pen");
@@ -46,7 +46,7 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(sta
 
         // Highlighter: translucent and wide.
         await ada.ChooseToolAsync("Highlighter");
-        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Colour #fab005" }).ClickAsync();
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Yellow", Exact = true }).ClickAsync();
         await ada.DrawAsync((230, 300), (410, 300));
         var highlighter = await DrawnAsync("highlighter");
         Assert.True(highlighter.GetProperty("width").GetDouble() > 8);
@@ -54,7 +54,7 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(sta
         await ada.ScreenshotAsync("tool-highlighter");
 
         // Line, arrow, rectangle (filled), ellipse: from corner to corner.
-        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Colour #1e1e1e" }).ClickAsync();
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Black", Exact = true }).ClickAsync();
         await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Medium", Exact = true }).ClickAsync();
         foreach (var (tool, type, from, to) in new[]
         {
@@ -120,7 +120,7 @@ public sealed class WhiteboardTests(BrowserStackFixture stack) : BrowserTest(sta
         await ada.DrawAsync((300, 150), (320, 190));
         await ben.WaitForAsync($"() => window.sharedCanvas.model.plainElements().length === {count - 1}");
         count--;
-        await ben.WaitForAsync("() => window.sharedCanvas.renderer.frames > 0");
+        await ben.NextFramesAsync();
         Assert.Equal(0, await ben.InkAtBoardAsync(310, 170, 2));
         await ada.ScreenshotAsync("tool-eraser");
 

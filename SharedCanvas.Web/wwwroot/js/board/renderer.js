@@ -19,12 +19,14 @@ export function freehandOutline(el) {
     if (el.pts[i + 2] !== 0.5) realPressure = true;
   }
   const highlighter = el.t === 'highlighter';
+  // Only a real pen's pressure shapes a stroke. A mouse (every point 0.5) draws at its chosen width however
+  // fast it moves: pressure simulated from speed thinned a quick Medium stroke to a hairline.
   const outline = getStroke(points, {
     size: el.width,
-    thinning: highlighter ? 0 : 0.55,
+    thinning: highlighter || !realPressure ? 0 : 0.55,
     smoothing: 0.5,
     streamline: 0.45,
-    simulatePressure: !realPressure && !highlighter,
+    simulatePressure: false,
     last: el.done,
     start: { cap: true },
     end: { cap: true },

@@ -1,11 +1,20 @@
 // The toolbar, the style of what is drawn next (or of the selection), and keyboard shortcuts.
 
-export const PALETTE = ['#1e1e1e', '#e03131', '#f08c00', '#fab005', '#2f9e44', '#1971c2', '#7048e8', '#c2255c', '#868e96', '#ffffff'];
+/** The palette, each colour with the name a screen reader says (and a tooltip shows). */
+export const PALETTE = [
+  ['#1e1e1e', 'Black'], ['#e03131', 'Red'], ['#f08c00', 'Orange'], ['#fab005', 'Yellow'], ['#2f9e44', 'Green'],
+  ['#1971c2', 'Blue'], ['#7048e8', 'Violet'], ['#c2255c', 'Pink'], ['#868e96', 'Grey'], ['#ffffff', 'White'],
+];
 const TEXT_SIZES = { 2: 16, 4: 24, 8: 36, 16: 56 };
 
 const SHORTCUTS = {
   v: 'select', h: 'hand', p: 'pen', m: 'highlighter', l: 'line', a: 'arrow', r: 'rect', o: 'ellipse', t: 'text', e: 'eraser',
 };
+
+/** A button or menu summary: with one focused, Space and Enter press it, as everywhere else. */
+function isControl(target) {
+  return target instanceof HTMLButtonElement || (target instanceof HTMLElement && target.tagName === 'SUMMARY');
+}
 
 export class Toolbar {
   constructor(root, app) {
@@ -14,17 +23,23 @@ export class Toolbar {
     this.buttons = [...root.querySelectorAll('[data-tool]')];
 
     for (const button of this.buttons) button.addEventListener('click', () => app.selectTool(button.dataset.tool));
+    // A button clicked with a pointer gives the focus back, so that holding Space pans the board afterwards;
+    // a button reached with the keyboard (a click of detail 0) keeps it, and Space presses it again.
+    root.addEventListener('click', event => {
+      const control = event.target instanceof Element ? event.target.closest('button, summary') : null;
+      if (control && event.detail > 0) control.blur();
+    });
 
     const swatches = root.querySelector('.swatches');
     if (swatches) {
-      for (const colour of PALETTE) {
+      for (const [colour, name] of PALETTE) {
         const button = document.createElement('button');
         button.type = 'button';
         button.className = 'swatch';
         button.dataset.colour = colour;
         button.style.background = colour;
-        button.setAttribute('aria-label', `Colour ${colour}`);
-        button.title = colour;
+        button.setAttribute('aria-label', name);
+        button.title = `${name} (${colour})`;
         button.addEventListener('click', () => this.setStyle({ color: colour }));
         swatches.append(button);
       }
@@ -97,6 +112,7 @@ export class Toolbar {
     const app = this.app;
     const key = event.key.toLowerCase();
     const mod = event.ctrlKey || event.metaKey;
+    if (event.code === 'Space' && isControl(target)) return; // Space presses the focused button
     if (event.code === 'Space') {
       app.setSpaceHeld(true);
       event.preventDefault();

@@ -307,9 +307,15 @@ export class HandTool {
   cancel() { this.up(); }
 }
 
+/** A wheel event's distance in CSS pixels, whether the browser counts pixels, lines or pages. */
+export function wheelDelta(event) {
+  const unit = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 800 : 1;
+  return { dx: event.deltaX * unit, dy: event.deltaY * unit };
+}
+
 /**
  * Routes pointer input on the canvas to the current tool, and handles what every tool shares: panning
- * with space, the middle button or two fingers; pinch and wheel zoom; palm rejection (touches are ignored
+ * with space, the middle button, two fingers or the wheel; pinch and Ctrl+wheel zoom; palm rejection (touches are ignored
  * while a pen is in use); and a short wait before a touch starts drawing, so that a second finger can
  * turn it into a pan or pinch.
  */
@@ -423,10 +429,15 @@ export function attachInput(canvas, app) {
   canvas.addEventListener('contextmenu', event => event.preventDefault());
   canvas.addEventListener('wheel', event => {
     event.preventDefault();
-    if (event.shiftKey && !event.ctrlKey) {
-      app.viewport.panBy(-event.deltaY, 0);
+    const { dx, dy } = wheelDelta(event);
+    if (event.ctrlKey || event.metaKey) {
+      // Ctrl/⌘ + wheel, and a trackpad's pinch (which browsers report as a wheel with Ctrl), zoom at the pointer.
+      // A mouse wheel's notch (~100 px) is capped to the size of a pinch's step, so one notch zooms ~10 %.
+      app.viewport.zoomAt(Math.exp(-Math.max(-10, Math.min(10, dy)) * 0.01), event.clientX, event.clientY);
       return;
     }
-    app.viewport.zoomAt(Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.0015)), event.clientX, event.clientY);
+    // The wheel and two-finger trackpad scrolling pan, as in Excalidraw and tldraw; Shift turns a wheel sideways.
+    if (event.shiftKey && dx === 0) app.viewport.panBy(-dy, 0);
+    else app.viewport.panBy(-dx, -dy);
   }, { passive: false });
 }
