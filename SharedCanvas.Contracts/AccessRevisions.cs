@@ -42,8 +42,15 @@ public static class AccessRevisions
     /// <summary>Withdraws every token of the user for the board issued until now.</summary>
     public static Task<long> RaiseBoardAsync(IDatabaseAsync db, string boardId, string userId) => db.HashIncrementAsync(BoardKey(boardId), userId);
 
-    /// <summary>Withdraws every token for the board, for good; the append script refuses writes to it.</summary>
+    /// <summary>Withdraws every token for the board; the append script refuses writes to it (for good, unless restored from the trash).</summary>
     public static Task MarkDeletedAsync(IDatabaseAsync db, string boardId) => db.HashSetAsync(BoardKey(boardId), DeletedField, 1);
+
+    /// <summary>
+    /// A board restored from the trash takes tokens and writes again. Tokens issued before it went to the trash
+    /// (≤ 5 min old) work again too; they carry the board's and user's revisions, so only people who still have
+    /// access on the board are re-admitted.
+    /// </summary>
+    public static Task ClearDeletedAsync(IDatabaseAsync db, string boardId) => db.HashDeleteAsync(BoardKey(boardId), DeletedField);
 
     private static long ToLong(RedisValue value) => value.IsNull ? 0 : (long)value;
 }

@@ -10,8 +10,11 @@ public static class BoardEventNames
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("sc:events");
 
-    /// <summary>A board was deleted: its sockets close with 4404.</summary>
+    /// <summary>A board was deleted for good: its sockets close with 4404 and its drawing is deleted.</summary>
     public const string BoardDeleted = "board.deleted";
+
+    /// <summary>A board was moved to the trash: its sockets close with 4404; its drawing stays for a restore.</summary>
+    public const string BoardTrashed = "board.trashed";
 
     /// <summary>Someone was removed from a board: their sockets on it close with 4403.</summary>
     public const string AccessRevoked = "access.revoked";

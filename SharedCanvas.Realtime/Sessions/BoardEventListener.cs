@@ -104,6 +104,11 @@ public sealed partial class BoardEventListener(
 
         switch (type)
         {
+            case BoardEventNames.BoardTrashed:
+                // Closed like a deleted board; its drawing stays in Redis and the snapshots for a restore.
+                LogBoardDeleted(boardId!);
+                Close(c => c.Principal.BoardId == boardId, CloseCodes.BoardDeleted, "board deleted");
+                break;
             case BoardEventNames.BoardDeleted:
                 LogBoardDeleted(boardId!);
                 Close(c => c.Principal.BoardId == boardId, CloseCodes.BoardDeleted, "board deleted");

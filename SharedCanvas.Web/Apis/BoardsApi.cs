@@ -15,6 +15,9 @@ public sealed record RenameBoardRequest(string? Name);
 
 public sealed record BoardResponse(string Id, string Name, DateTime CreatedAt, string Owner, string Role, string Url);
 
+/// <summary>A board in the caller's trash, and when it is deleted for good.</summary>
+public sealed record TrashedBoardResponse(string Id, string Name, DateTime DeletedAt, DateTime PurgeAt);
+
 public sealed record RealtimeTokenResponse(string AccessToken, DateTimeOffset ExpiresAt, string Url);
 
 public sealed record CreateLinkRequest(string? Role);
@@ -52,6 +55,14 @@ internal static class BoardsApi
         boards.MapGet("/{id}/members", ListMembersAsync);
         boards.MapPatch("/{id}/members/{userId}", ChangeRoleAsync);
         boards.MapDelete("/{id}/members/{userId}", RemoveMemberAsync);
+
+        var trash = app.MapGroup("/api/trash")
+            .WithTags("Trash")
+            .RequireAuthorization()
+            .AddEndpointFilter<CookieAntiforgeryFilter>();
+        trash.MapGet("/", ListTrashAsync);
+        trash.MapPost("/{id}/restore", RestoreAsync);
+        trash.MapDelete("/{id}", DeleteForGoodAsync);
 
         app.MapPost("/api/share/{linkId}", AcceptLinkAsync)
             .WithTags("Boards")
@@ -108,7 +119,36 @@ internal static class BoardsApi
             return exists ? TypedResults.Forbid() : TypedResults.NotFound();
         }
 
-        await boards.DeleteAsync(board, cancellationToken);
+        await boards.MoveToTrashAsync(board, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<TrashedBoardResponse[]>> ListTrashAsync(ClaimsPrincipal principal, BoardService boards, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await boards.ListTrashAsync(principal.UserId()!, cancellationToken))
+            .Select(b => new TrashedBoardResponse(b.Id, b.Name, b.DeletedAt, b.PurgeAt)).ToArray());
+
+    /// <summary>Brings a board back from the caller's trash; 404 for anything else (another's, not in the trash, gone).</summary>
+    public static async Task<Results<Ok<BoardResponse>, NotFound>> RestoreAsync(
+        string id, ClaimsPrincipal principal, BoardService boards, CancellationToken cancellationToken)
+    {
+        if (await boards.FindTrashedAsync(id, principal.UserId()!, cancellationToken) is not { } board)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await boards.RestoreAsync(board, cancellationToken);
+        return TypedResults.Ok(new BoardResponse(board.Id, board.Name, board.CreatedAt, principal.Identity?.Name ?? "", BoardRole.Owner, BoardPath(board.Id)));
+    }
+
+    public static async Task<Results<NoContent, NotFound>> DeleteForGoodAsync(
+        string id, ClaimsPrincipal principal, BoardService boards, CancellationToken cancellationToken)
+    {
+        if (await boards.FindTrashedAsync(id, principal.UserId()!, cancellationToken) is not { } board)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await boards.DeleteForGoodAsync(board, cancellationToken);
         return TypedResults.NoContent();
     }
 

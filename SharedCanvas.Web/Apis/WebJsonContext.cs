@@ -11,6 +11,7 @@ namespace SharedCanvas.Web.Apis;
 [JsonSerializable(typeof(CreateBoardRequest))]
 [JsonSerializable(typeof(BoardResponse))]
 [JsonSerializable(typeof(BoardResponse[]))]
+[JsonSerializable(typeof(TrashedBoardResponse[]))]
 [JsonSerializable(typeof(RealtimeTokenResponse))]
 [JsonSerializable(typeof(RenameBoardRequest))]
 [JsonSerializable(typeof(CreateLinkRequest))]

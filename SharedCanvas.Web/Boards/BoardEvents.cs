@@ -8,7 +8,7 @@ namespace SharedCanvas.Web.Boards;
 /// Withdraws access that realtime tokens already handed out still carry, once the change itself is stored:
 /// it raises the revision the tokens must carry (<see cref="AccessRevisions"/>), which every realtime replica
 /// checks at the handshake, on renewal and on every write, and then announces the change on
-/// <see cref="BoardEventNames.Channel"/> so that open sockets close at once: a board deleted (4404, and its
+/// <see cref="BoardEventNames.Channel"/> so that open sockets close at once: a board moved to the trash (4404) or deleted for good (4404, and its
 /// data goes), someone removed or their account deleted (4403), someone's role changed (4401: they come back
 /// with the new role), someone signed out everywhere or changed their password (4401; the site then issues
 /// them no new token).
@@ -17,6 +17,24 @@ public sealed partial class BoardEvents(IConnectionMultiplexer redis, ILogger<Bo
 {
     public Task BoardDeletedAsync(string boardId) =>
         WithdrawAsync(db => AccessRevisions.MarkDeletedAsync(db, boardId), new BoardEvent(BoardEventNames.BoardDeleted, boardId, null));
+
+    public Task BoardTrashedAsync(string boardId) =>
+        WithdrawAsync(db => AccessRevisions.MarkDeletedAsync(db, boardId), new BoardEvent(BoardEventNames.BoardTrashed, boardId, null));
+
+    /// <summary>Takes tokens and writes for a board restored from the trash again (nothing to announce: no socket is open on it).</summary>
+    public async Task BoardRestoredAsync(string boardId)
+    {
+        try
+        {
+            await AccessRevisions.ClearDeletedAsync(redis.GetDatabase(), boardId);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The restore is stored; Redis refuses the board's tokens until the owner restores it again.
+            LogRestoreFailed(ex, boardId);
+            throw;
+        }
+    }
 
     public Task AccessRevokedAsync(string boardId, string userId) =>
         WithdrawAsync(db => AccessRevisions.RaiseBoardAsync(db, boardId, userId), new BoardEvent(BoardEventNames.AccessRevoked, boardId, userId));
@@ -71,6 +89,9 @@ public sealed partial class BoardEvents(IConnectionMultiplexer redis, ILogger<Bo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce {EventType} for {Subject}")]
     private partial void LogPublishFailed(Exception exception, string eventType, string subject);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not take the tokens of board {BoardId}, restored from the trash, again")]
+    private partial void LogRestoreFailed(Exception exception, string boardId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not withdraw the tokens of {EventType} for {Subject}")]
     private partial void LogWithdrawalFailed(Exception exception, string eventType, string subject);

@@ -1,11 +1,15 @@
 using Microsoft.EntityFrameworkCore;
 using SharedCanvas.Web.Data;
+using Microsoft.Extensions.Options;
 using SharedCanvas.Web.Model;
 
 namespace SharedCanvas.Web.Boards;
 
 /// <summary>A board as people see it in lists, with the viewer's role on it.</summary>
 public sealed record BoardSummary(string Id, string Name, DateTime CreatedAt, string OwnerName, string Role);
+
+/// <summary>A board in its owner's trash: when it went there, and when it is deleted for good.</summary>
+public sealed record TrashedBoard(string Id, string Name, DateTime DeletedAt, DateTime PurgeAt);
 
 /// <summary>Someone with access to a board.</summary>
 public sealed record MemberSummary(string UserId, string UserName, string Role, DateTime AddedAt);
@@ -15,7 +19,7 @@ public sealed record MemberSummary(string UserId, string UserName, string Role, 
 /// (as <c>viewer</c> or <c>editor</c>) through a link, are the only ones who can open it. To anyone else
 /// it does not exist (404), in the pages, the API and — through tokens — the realtime service.
 /// </summary>
-public sealed class BoardService(WebDbContext db, BoardEvents events, TimeProvider time)
+public sealed class BoardService(WebDbContext db, BoardEvents events, TimeProvider time, IOptions<TrashOptions> trash)
 {
     public static string? NormalizeName(string? name)
     {
@@ -92,13 +96,63 @@ public sealed class BoardService(WebDbContext db, BoardEvents events, TimeProvid
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>Deletes the board with its members and links, and tells the realtime service to close it.</summary>
-    public async Task DeleteAsync(Board board, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the board to the trash: it is gone for everyone at once (its sockets close with 4404, its tokens,
+    /// links and page stop working) but its drawing, members and links are kept for
+    /// <see cref="TrashOptions.Retention"/>, within which its owner can restore it.
+    /// </summary>
+    public async Task MoveToTrashAsync(Board board, CancellationToken cancellationToken)
+    {
+        board.DeletedAt = time.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(cancellationToken);
+        await events.BoardTrashedAsync(board.Id);
+    }
+
+    /// <summary>The owner's trash, the most recently deleted first.</summary>
+    public Task<List<TrashedBoard>> ListTrashAsync(string userId, CancellationToken cancellationToken) =>
+        Trashed().AsNoTracking()
+            .Where(b => b.OwnerId == userId)
+            .OrderByDescending(b => b.DeletedAt)
+            .Select(b => new TrashedBoard(b.Id, b.Name, b.DeletedAt!.Value, b.DeletedAt!.Value + trash.Value.Retention))
+            .ToListAsync(cancellationToken);
+
+    /// <summary>A board in the trash of <paramref name="userId"/>.</summary>
+    public async Task<Board?> FindTrashedAsync(string? boardId, string userId, CancellationToken cancellationToken) =>
+        Board.IsValidId(boardId)
+            ? await Trashed().FirstOrDefaultAsync(b => b.Id == boardId && b.OwnerId == userId, cancellationToken)
+            : null;
+
+    /// <summary>Brings a board back from the trash, as it was: its drawing, members and links work again.</summary>
+    public async Task RestoreAsync(Board board, CancellationToken cancellationToken)
+    {
+        board.DeletedAt = null;
+        await db.SaveChangesAsync(cancellationToken);
+        await events.BoardRestoredAsync(board.Id);
+    }
+
+    /// <summary>
+    /// Deletes the board for good, in the trash or not, with its members and links, and tells the realtime
+    /// service to close it and delete its drawing.
+    /// </summary>
+    public async Task DeleteForGoodAsync(Board board, CancellationToken cancellationToken)
     {
         db.Boards.Remove(board);
         await db.SaveChangesAsync(cancellationToken);
         await events.BoardDeletedAsync(board.Id);
     }
+
+    /// <summary>Every board the user owns, in the trash or not (to delete them all with the account).</summary>
+    public Task<List<Board>> ListAllOwnedAsync(string userId, CancellationToken cancellationToken) =>
+        db.Boards.IgnoreQueryFilters().Where(b => b.OwnerId == userId).ToListAsync(cancellationToken);
+
+    /// <summary>Boards whose time in the trash is over (up to 100 at a time), for <see cref="TrashPurger"/> to delete.</summary>
+    public Task<List<Board>> ExpiredTrashAsync(CancellationToken cancellationToken)
+    {
+        var before = time.GetUtcNow().UtcDateTime - trash.Value.Retention;
+        return Trashed().Where(b => b.DeletedAt < before).OrderBy(b => b.DeletedAt).Take(100).ToListAsync(cancellationToken);
+    }
+
+    private IQueryable<Board> Trashed() => db.Boards.IgnoreQueryFilters().Where(b => b.DeletedAt != null);
 
     public async Task<ShareLink> CreateLinkAsync(Board board, string role, CancellationToken cancellationToken)
     {
@@ -140,7 +194,12 @@ public sealed class BoardService(WebDbContext db, BoardEvents events, TimeProvid
             return null;
         }
 
-        var board = await db.Boards.AsNoTracking().FirstAsync(b => b.Id == link.BoardId, cancellationToken);
+        var board = await db.Boards.AsNoTracking().FirstOrDefaultAsync(b => b.Id == link.BoardId, cancellationToken);
+        if (board is null)
+        {
+            return null; // its board is in the trash
+        }
+
         if (board.OwnerId == userId)
         {
             return board.Id;

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -21,6 +22,11 @@ public sealed class WebDbContext(DbContextOptions<WebDbContext> options)
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    // Members and links of a board in the trash are only ever reached through their board, which the query
+    // filter hides; EF's warning that they would be found without it does not apply.
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
+        optionsBuilder.ConfigureWarnings(w => w.Ignore(CoreEventId.PossibleIncorrectRequiredNavigationWithQueryFilterInteractionWarning));
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -32,6 +38,10 @@ public sealed class WebDbContext(DbContextOptions<WebDbContext> options)
             board.Property(b => b.Name).HasMaxLength(Board.MaxNameLength);
             board.HasOne(b => b.Owner).WithMany().HasForeignKey(b => b.OwnerId).OnDelete(DeleteBehavior.Cascade);
             board.HasIndex(b => new { b.OwnerId, b.CreatedAt });
+            board.HasIndex(b => b.DeletedAt);
+            // The one rule for the trash: a trashed board is not there, whatever asks. Only the trash's own
+            // queries (BoardService) look past it.
+            board.HasQueryFilter(b => b.DeletedAt == null);
         });
 
         builder.Entity<BoardMember>(member =>

@@ -18,6 +18,13 @@ public sealed class Board
 
     public DateTime CreatedAt { get; init; }
 
+    /// <summary>
+    /// When its owner moved it to the trash, or null. A board in the trash exists for no one — no page, no API,
+    /// no token, no link (a query filter says so for every query) — except in its owner's trash, from which it
+    /// can be restored with its drawing, members and links until <see cref="Boards.TrashOptions.Retention"/> ends.
+    /// </summary>
+    public DateTime? DeletedAt { get; set; }
+
     public static string NewId() => Contracts.BoardIds.New();
 
     public static bool IsValidId(string? id) => Contracts.BoardIds.IsValid(id);

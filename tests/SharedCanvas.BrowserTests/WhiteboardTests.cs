@@ -231,7 +231,23 @@ public sealed class CollaborationTests(BrowserStackFixture stack) : BrowserTest(
         await ConvergedAsync(ada, ben);
         Assert.Equal(0, await ben.Page.GetByRole(AriaRole.Button, new() { Name = "Clear board" }).CountAsync());
 
+        // Clearing asks first; Cancel (or Esc) leaves everything.
         await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Clear board" }).ClickAsync();
+        var dialog = ada.Page.GetByRole(AriaRole.Dialog, new() { Name = "Clear the whole board?" });
+        await Assertions.Expect(dialog).ToBeVisibleAsync();
+        await Assertions.Expect(dialog).ToContainTextAsync("You can undo it.");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Assertions.Expect(dialog).ToBeHiddenAsync();
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Clear board" }).ClickAsync();
+        await ada.Page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(dialog).ToBeHiddenAsync();
+        await ada.NextFramesAsync();
+        Assert.Equal(2, (await IdsAsync(ada)).Length);
+
+        await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Clear board" }).ClickAsync();
+        await ada.ScreenshotAsync("clear-confirmation");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Clear everything" }).ClickAsync();
+        await ben.WaitForAsync("() => window.sharedCanvas.model.plainElements().length === 0");
         await ConvergedAsync(ada, ben);
         Assert.Empty(await IdsAsync(ben));
 

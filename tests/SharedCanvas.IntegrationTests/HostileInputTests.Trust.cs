@@ -167,12 +167,13 @@ public sealed partial class HostileInputTests
     {
         using var person = await stack.RegisterAsync();
         var board = await person.CreateBoardAsync();
+        RealtimeToken before;
         await using (var socket = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(board), stack.WebOrigin))
         {
             await socket.JoinAsync();
             var n = await socket.SendOpAsync(Ops.AddPen("soon-gone", 1, 1));
             await socket.WaitForAsync(m => IsAck(m, n));
-            var before = await person.GetRealtimeTokenAsync(board);
+            before = await person.GetRealtimeTokenAsync(board);
 
             using (var delete = await person.ApiAsync(HttpMethod.Delete, $"/api/boards/{board}"))
             {
@@ -183,7 +184,14 @@ public sealed partial class HostileInputTests
             Assert.Equal(HttpStatusCode.Unauthorized, await HandshakeAsync(before));
         }
 
-        // The board's log is gone and stays gone: no sequence number restarts at 1.
+        // In the trash its drawing waits for a restore; deleted for good, the log is gone and stays gone: no
+        // sequence number restarts at 1.
+        using (var purge = await person.ApiAsync(HttpMethod.Delete, $"/api/trash/{board}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, purge.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await HandshakeAsync(before));
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await stack.App.GetConnectionStringAsync("redis"))!);
         var db = redis.GetDatabase();
         await WaitUntilAsync(() => !db.KeyExists($"sc:{{{board}}}:log"), "the deleted board's log is still in Redis");

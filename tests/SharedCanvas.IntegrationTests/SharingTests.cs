@@ -141,7 +141,7 @@ public sealed class SharingTests(StackFixture stack)
     }
 
     [Fact]
-    public async Task DeletingABoardClosesItsSocketsWith4404AndRemovesItEverywhere()
+    public async Task DeletingABoardClosesItsSocketsWith4404AndDeletingItForGoodRemovesItsDrawing()
     {
         using var ada = await stack.RegisterAsync();
         var boardId = await ada.CreateBoardAsync();
@@ -156,6 +156,8 @@ public sealed class SharingTests(StackFixture stack)
         Assert.Equal((WebSocketCloseStatus)4404, await socket.WaitForCloseAsync());
         using var page = await ada.Http.GetAsync($"/boards/{boardId}");
         Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        using var purge = await ada.ApiAsync(HttpMethod.Delete, $"/api/trash/{boardId}");
+        Assert.Equal(HttpStatusCode.NoContent, purge.StatusCode);
         var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.GetConnectionStringAsync(stack.App, "redis"))!);
         await using var _ = redis;
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -165,5 +167,87 @@ public sealed class SharingTests(StackFixture stack)
         }
 
         Assert.False(await redis.GetDatabase().KeyExistsAsync($"sc:{{{boardId}}}:log"));
+    }
+
+    [Fact]
+    public async Task ABoardInTheTrashComesBackWholeUntilItsDaysAreOverThenItIsDeletedForGood()
+    {
+        using var ada = await stack.RegisterAsync();
+        using var ben = await stack.RegisterAsync();
+        var boardId = await ada.CreateBoardAsync();
+        await ada.ShareWithAsync(boardId, ben, "editor");
+        await using (var socket = await BoardSocket.ConnectAsync(await ben.GetRealtimeTokenAsync(boardId), stack.WebOrigin))
+        {
+            await socket.JoinAsync();
+            await socket.SendOpAsync(Ops.AddPen("kept-through-the-trash", 1, 1));
+            await socket.WaitForAsync(m => BoardSocket.Type(m) == "ack");
+            using var trash = await ada.ApiAsync(HttpMethod.Delete, $"/api/boards/{boardId}");
+            Assert.Equal(HttpStatusCode.NoContent, trash.StatusCode);
+            Assert.Equal((WebSocketCloseStatus)4404, await socket.WaitForCloseAsync());
+        }
+
+        // In the trash the board exists for no one: no page, no token, in no list; only its owner's trash shows it.
+        using (var token = await ben.ApiAsync(HttpMethod.Post, $"/api/boards/{boardId}/realtime-token"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, token.StatusCode);
+        }
+
+        using (var page = await ada.Http.GetAsync($"/boards/{boardId}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        }
+
+        Assert.DoesNotContain((await ben.Http.GetFromJsonAsync<JsonArray>("/api/boards"))!, b => (string?)b!["id"] == boardId);
+        Assert.Empty((await ben.Http.GetFromJsonAsync<JsonArray>("/api/trash"))!);
+        using (var byBen = await ben.ApiAsync(HttpMethod.Post, $"/api/trash/{boardId}/restore"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, byBen.StatusCode);
+        }
+
+        var entry = (await ada.Http.GetFromJsonAsync<JsonArray>("/api/trash"))!.Single(b => (string?)b!["id"] == boardId)!;
+        Assert.Equal(TimeSpan.FromDays(30), (DateTime)entry["purgeAt"]! - (DateTime)entry["deletedAt"]!);
+
+        // Restored, it is whole: Ben is still an editor and the drawing is there.
+        using (var restore = await ada.ApiAsync(HttpMethod.Post, $"/api/trash/{boardId}/restore"))
+        {
+            Assert.Equal(HttpStatusCode.OK, restore.StatusCode);
+        }
+
+        await using (var socket = await BoardSocket.ConnectAsync(await ben.GetRealtimeTokenAsync(boardId), stack.WebOrigin))
+        {
+            await socket.JoinAsync();
+            Assert.Contains(socket.Received, m => m.ToJsonString().Contains("kept-through-the-trash", StringComparison.Ordinal));
+            var n = await socket.SendOpAsync(Ops.AddPen("after-the-restore", 2, 2));
+            await socket.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n && m["seq"] is not null);
+        }
+
+        // Back in the trash, and 31 days later by its date: the site deletes it for good, drawing and all.
+        using (var again = await ada.ApiAsync(HttpMethod.Delete, $"/api/boards/{boardId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        }
+
+        await using (var web = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stack.DataDirectory, "web.db")};Pooling=false"))
+        {
+            await web.OpenAsync();
+            await using var age = web.CreateCommand();
+            age.CommandText = "UPDATE Boards SET DeletedAt = $at WHERE Id = $id";
+            age.Parameters.AddWithValue("$at", DateTime.UtcNow.AddDays(-31).ToString("yyyy-MM-dd HH:mm:ss"));
+            age.Parameters.AddWithValue("$id", boardId);
+            Assert.Equal(1, await age.ExecuteNonQueryAsync());
+        }
+
+        var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.GetConnectionStringAsync(stack.App, "redis"))!);
+        await using var _ = redis;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await redis.GetDatabase().KeyExistsAsync($"sc:{{{boardId}}}:log") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        Assert.False(await redis.GetDatabase().KeyExistsAsync($"sc:{{{boardId}}}:log"), "the expired board's drawing is still in Redis");
+        Assert.Empty((await ada.Http.GetFromJsonAsync<JsonArray>("/api/trash"))!);
+        using var gone = await ada.ApiAsync(HttpMethod.Post, $"/api/trash/{boardId}/restore");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 }

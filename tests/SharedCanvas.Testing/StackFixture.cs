@@ -93,6 +93,9 @@ public class StackFixture : IAsyncLifetime
             }
         }
 
+        // The trash is emptied of boards past their 30 days every second, so a test can plant an old one and see it go.
+        SetEnvironment(builder, "web", "Trash__PurgeInterval", "00:00:01");
+
         Configure(builder);
 
         _app = await builder.BuildAsync(build.Token);

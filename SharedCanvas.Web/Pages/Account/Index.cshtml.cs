@@ -89,12 +89,9 @@ public sealed class IndexModel(UserManager<AppUser> users, SignInManager<AppUser
             return Page();
         }
 
-        foreach (var owned in await boards.ListOwnedAsync(user.Id, cancellationToken))
+        foreach (var board in await boards.ListAllOwnedAsync(user.Id, cancellationToken))
         {
-            if (await boards.FindOwnedAsync(owned.Id, user.Id, cancellationToken) is { } board)
-            {
-                await boards.DeleteAsync(board, cancellationToken);
-            }
+            await boards.DeleteForGoodAsync(board, cancellationToken);
         }
 
         await users.DeleteAsync(user);

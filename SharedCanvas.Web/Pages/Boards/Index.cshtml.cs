@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using SharedCanvas.Web.Apis;
 using SharedCanvas.Web.Boards;
 using SharedCanvas.Web.Model;
@@ -8,11 +9,19 @@ using SharedCanvas.Web.Model;
 namespace SharedCanvas.Web.Pages.Boards;
 
 [Authorize]
-public sealed class IndexModel(BoardService boards) : PageModel
+public sealed class IndexModel(BoardService boards, IOptions<TrashOptions> trash) : PageModel
 {
+    public int TrashDays => (int)Math.Round(trash.Value.Retention.TotalDays);
+
     public IReadOnlyList<BoardSummary> Owned { get; private set; } = [];
 
     public IReadOnlyList<BoardSummary> Shared { get; private set; } = [];
+
+    public IReadOnlyList<TrashedBoard> Trash { get; private set; } = [];
+
+    /// <summary>The board just moved to the trash, to offer an undo at the top of the page.</summary>
+    [TempData]
+    public string? TrashedId { get; set; }
 
     [BindProperty]
     public string? Name { get; set; }
@@ -21,6 +30,7 @@ public sealed class IndexModel(BoardService boards) : PageModel
     {
         Owned = await boards.ListOwnedAsync(User.UserId()!, cancellationToken);
         Shared = await boards.ListSharedWithAsync(User.UserId()!, cancellationToken);
+        Trash = await boards.ListTrashAsync(User.UserId()!, cancellationToken);
     }
 
     public async Task<IActionResult> OnPostCreateAsync(CancellationToken cancellationToken)
@@ -61,7 +71,30 @@ public sealed class IndexModel(BoardService boards) : PageModel
             return NotFound();
         }
 
-        await boards.DeleteAsync(board, cancellationToken);
+        await boards.MoveToTrashAsync(board, cancellationToken);
+        TrashedId = board.Id;
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostRestoreAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await boards.FindTrashedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        await boards.RestoreAsync(board, cancellationToken);
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostDeleteForGoodAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await boards.FindTrashedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        await boards.DeleteForGoodAsync(board, cancellationToken);
         return RedirectToPage();
     }
 }

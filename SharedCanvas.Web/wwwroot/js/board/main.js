@@ -85,10 +85,17 @@ app.deleteSelection = () => {
   app.clearSelection();
 };
 
+/** Clearing removes everyone's work for everyone: the owner confirms it first (it stays undoable). */
 app.clearBoard = () => {
-  if (!app.isOwner) return;
-  history.cleared(connection.send({ k: 'clear' }, connection.newTrace()));
-  app.clearSelection();
+  const dialog = document.getElementById('clear-dialog');
+  if (!app.isOwner || !dialog || dialog.open) return;
+  dialog.returnValue = '';
+  dialog.addEventListener('close', () => {
+    if (dialog.returnValue !== 'clear') return;
+    history.cleared(connection.send({ k: 'clear' }, connection.newTrace()));
+    app.clearSelection();
+  }, { once: true });
+  dialog.showModal();
 };
 
 /** A style change applies to the selection too (one undo step for all of it). */
