@@ -7,11 +7,18 @@ namespace SharedCanvas.Web.Pages;
 /// allowed (403), too many requests (429), a failure (500). The APIs answer with problem details instead
 /// (WebFrontEndExtensions); pages that know better say more (a board, a share link).
 /// </summary>
+/// <para>
+/// It answers whatever the method: a status met by a form's POST (a refused antiforgery token, a board no
+/// longer in the trash) is re-executed as that POST, and a page that refused it would leave the browser blank.
+/// </para>
+[Microsoft.AspNetCore.Mvc.IgnoreAntiforgeryToken]
 public sealed class ErrorModel : PageModel
 {
     public string Title { get; private set; } = "";
 
     public string Explanation { get; private set; } = "";
+
+    public void OnPost(int? code) => OnGet(code);
 
     public void OnGet(int? code)
     {
