@@ -51,12 +51,12 @@ public sealed partial class BoardHub
     /// <summary>Publishes the cursors that moved since the last flush, coalesced into one message for the board.</summary>
     public void FlushCursors()
     {
-        List<(string, double, double, bool)>? moved = null;
+        List<(string, CursorMove)>? moved = null;
         foreach (var member in Volatile.Read(ref _members))
         {
             if (member.TakeCursor() is { } cursor)
             {
-                (moved ??= []).Add((member.Id, cursor.X, cursor.Y, cursor.Gone));
+                (moved ??= []).Add((member.Id, cursor));
             }
         }
 

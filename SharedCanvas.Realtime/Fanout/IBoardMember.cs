@@ -39,6 +39,12 @@ public interface IBoardMember
     /// <summary>A message that is not stored (presence, cursors). Never waits.</summary>
     void DeliverEphemeral(byte[] message, bool inline);
 
-    /// <summary>The latest cursor position if it moved since the last call (the hub publishes them coalesced).</summary>
-    (double X, double Y, bool Gone)? TakeCursor();
+    /// <summary>The latest cursor position (and view) if it moved since the last call (the hub publishes them coalesced).</summary>
+    CursorMove? TakeCursor();
 }
+
+/// <summary>Where someone's pointer is (or that it left the canvas), and the part of the board their screen shows.</summary>
+public readonly record struct CursorMove(double X, double Y, bool Gone, ViewRect? View);
+
+/// <summary>A person's visible board rectangle: left, top, width and height in board units (for following them).</summary>
+public readonly record struct ViewRect(double X, double Y, double Width, double Height);

@@ -64,12 +64,15 @@ public static class PresenceMessages
         return document.RootElement.GetProperty("exp").GetInt64() <= nowMs;
     }
 
-    /// <summary><c>{"type":"cursors","c":[{"conn":…,"x":…,"y":…}]}</c>; x and y null for a pointer that left.</summary>
-    public static byte[] Cursors(IReadOnlyList<(string Conn, double X, double Y, bool Gone)> cursors) => Write(writer =>
+    /// <summary>
+    /// <c>{"type":"cursors","c":[{"conn":…,"x":…,"y":…,"v":[x,y,w,h]}]}</c>; x and y null for a pointer that left;
+    /// <c>v</c>, the sender's visible board rectangle, once they sent one.
+    /// </summary>
+    public static byte[] Cursors(IReadOnlyList<(string Conn, CursorMove Cursor)> cursors) => Write(writer =>
     {
         writer.WriteString("type", "cursors");
         writer.WriteStartArray("c");
-        foreach (var (conn, x, y, gone) in cursors)
+        foreach (var (conn, (x, y, gone, view)) in cursors)
         {
             writer.WriteStartObject();
             writer.WriteString("conn", conn);
@@ -82,6 +85,16 @@ public static class PresenceMessages
             {
                 writer.WriteNumber("x", Math.Round(x, 1));
                 writer.WriteNumber("y", Math.Round(y, 1));
+            }
+
+            if (view is { } v)
+            {
+                writer.WriteStartArray("v");
+                writer.WriteNumberValue(Math.Round(v.X, 1));
+                writer.WriteNumberValue(Math.Round(v.Y, 1));
+                writer.WriteNumberValue(Math.Round(v.Width, 1));
+                writer.WriteNumberValue(Math.Round(v.Height, 1));
+                writer.WriteEndArray();
             }
 
             writer.WriteEndObject();

@@ -29,6 +29,12 @@ public struct ClientMessage
     public double X;
     public double Y;
     public bool CursorGone;
+    /// <summary><c>cursor</c>: the sender's visible board rectangle came with it (<c>vx</c>, <c>vy</c>, <c>vw</c>, <c>vh</c>).</summary>
+    public bool HasView;
+    public double ViewX;
+    public double ViewY;
+    public double ViewWidth;
+    public double ViewHeight;
     public double PingT;
 }
 

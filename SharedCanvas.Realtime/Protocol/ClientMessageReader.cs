@@ -38,6 +38,11 @@ public static class ClientMessageReader
         Y = 1 << 8,
         T = 1 << 9,
         Batch = 1 << 10,
+        Vx = 1 << 11,
+        Vy = 1 << 12,
+        Vw = 1 << 13,
+        Vh = 1 << 14,
+        View = Vx | Vy | Vw | Vh,
         Other = 1 << 15,
     }
 
@@ -160,6 +165,25 @@ public static class ClientMessageReader
                     }
 
                     break;
+                case Field.Vx:
+                case Field.Vy:
+                case Field.Vw:
+                case Field.Vh:
+                    // A view is a rectangle within the coordinate limits, with a positive width and height.
+                    if (!TryCoordinate(ref reader, out var edge) || (field is Field.Vw or Field.Vh && edge <= 0))
+                    {
+                        detail = "a cursor's view is vx, vy within bounds and vw, vh positive";
+                        return ParseStatus.SchemaViolation;
+                    }
+
+                    _ = field switch
+                    {
+                        Field.Vx => message.ViewX = edge,
+                        Field.Vy => message.ViewY = edge,
+                        Field.Vw => message.ViewWidth = edge,
+                        _ => message.ViewHeight = edge,
+                    };
+                    break;
                 case Field.X:
                 case Field.Y:
                     if (reader.TokenType == JsonTokenType.Null)
@@ -224,6 +248,13 @@ public static class ClientMessageReader
         if (typeName.SequenceEqual("cursor"u8))
         {
             message.Type = ClientMessageType.Cursor;
+            if ((seen & Field.View) != 0 && (seen & Field.View) != Field.View)
+            {
+                detail = "a cursor's view needs vx, vy, vw and vh";
+                return ParseStatus.SchemaViolation;
+            }
+
+            message.HasView = (seen & Field.View) == Field.View;
             return Require(seen, Field.X | Field.Y, "cursor needs x and y", ref detail);
         }
 
@@ -279,6 +310,10 @@ public static class ClientMessageReader
             1 when name[0] == (byte)'t' => Field.T,
             2 when name.SequenceEqual("op"u8) => Field.Op,
             2 when name.SequenceEqual("tp"u8) => Field.Tp,
+            2 when name.SequenceEqual("vx"u8) => Field.Vx,
+            2 when name.SequenceEqual("vy"u8) => Field.Vy,
+            2 when name.SequenceEqual("vw"u8) => Field.Vw,
+            2 when name.SequenceEqual("vh"u8) => Field.Vh,
             4 when name.SequenceEqual("type"u8) => Field.Type,
             5 when name.SequenceEqual("since"u8) => Field.Since,
             5 when name.SequenceEqual("token"u8) => Field.Token,

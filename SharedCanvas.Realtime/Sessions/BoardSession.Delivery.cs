@@ -20,6 +20,7 @@ public sealed partial class BoardSession
     private double _cursorX;
     private double _cursorY;
     private bool _cursorGone;
+    private ViewRect? _view;
     private int _cursorMoved;
 
     private enum Mode
@@ -37,8 +38,8 @@ public sealed partial class BoardSession
 
     public bool IsLive => _mode == Mode.Live;
 
-    public (double X, double Y, bool Gone)? TakeCursor() =>
-        Interlocked.Exchange(ref _cursorMoved, 0) == 1 ? (_cursorX, _cursorY, _cursorGone) : null;
+    public CursorMove? TakeCursor() =>
+        Interlocked.Exchange(ref _cursorMoved, 0) == 1 ? new CursorMove(_cursorX, _cursorY, _cursorGone, _view) : null;
 
     private async ValueTask HandleHelloAsync(byte[] clientId, long? since, bool batch)
     {

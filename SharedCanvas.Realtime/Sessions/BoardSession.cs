@@ -206,6 +206,11 @@ public sealed partial class BoardSession : IBoardMember
             case ClientMessageType.Cursor:
                 // Only the latest position is kept; the hub sends it with the others about 25 times a second.
                 (_cursorX, _cursorY, _cursorGone) = (parsed.X, parsed.Y, parsed.CursorGone);
+                if (parsed.HasView)
+                {
+                    _view = new ViewRect(parsed.ViewX, parsed.ViewY, parsed.ViewWidth, parsed.ViewHeight);
+                }
+
                 Volatile.Write(ref _cursorMoved, 1);
                 break;
         }

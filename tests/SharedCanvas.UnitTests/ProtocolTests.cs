@@ -65,11 +65,27 @@ public sealed class ClientMessageReaderTests
     [InlineData("""{"type":"hello","client":"abcdefgh12","batch":"yes"}""")]
     [InlineData("""{"type":"cursor","x":1e400,"y":0}""")]
     [InlineData("""{"type":"cursor","x":5000000,"y":0}""")]
+    [InlineData("""{"type":"cursor","x":1,"y":2,"vx":0,"vy":0,"vw":800}""")]
+    [InlineData("""{"type":"cursor","x":1,"y":2,"vx":0,"vy":0,"vw":0,"vh":600}""")]
+    [InlineData("""{"type":"cursor","x":1,"y":2,"vx":0,"vy":0,"vw":800,"vh":-1}""")]
+    [InlineData("""{"type":"cursor","x":1,"y":2,"vx":"0","vy":0,"vw":800,"vh":600}""")]
+    [InlineData("""{"type":"cursor","x":1,"y":2,"vx":5000000,"vy":0,"vw":800,"vh":600}""")]
     [InlineData("""{"type":"ping","\u0074ype":"op","t":1}""")]
     [InlineData("""{"type":"op","\u006e":1,"n":2,"op":{}}""")]
     [InlineData("""{"type":"op","n":9007199254740992,"op":{}}""")]
     public void MessagesOutsideTheirSchemaAreViolations(string json) =>
         Assert.Equal(ParseStatus.SchemaViolation, Parse(json, out _));
+
+    [Fact]
+    public void ACursorMayCarryTheSendersVisibleRectangle()
+    {
+        Assert.Equal(ParseStatus.Ok, Parse("""{"type":"cursor","x":null,"y":null,"vx":-120.5,"vy":40,"vw":1200,"vh":800.25}""", out var message));
+        Assert.True(message.CursorGone);
+        Assert.True(message.HasView);
+        Assert.Equal((-120.5, 40, 1200, 800.25), (message.ViewX, message.ViewY, message.ViewWidth, message.ViewHeight));
+        Assert.Equal(ParseStatus.Ok, Parse("""{"type":"cursor","x":3,"y":4}""", out var plain));
+        Assert.False(plain.HasView);
+    }
 
     [Fact]
     public void UnknownTypeIsRecoverable() =>

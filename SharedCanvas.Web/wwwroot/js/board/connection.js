@@ -141,8 +141,12 @@ export class BoardConnection extends EventTarget {
     return n;
   }
 
-  sendCursor(x, y) {
-    if (this.synced) this.raw({ type: 'cursor', x, y });
+  /** The pointer (board coordinates, or null when it left) and, if given, the visible rectangle [x, y, w, h]. */
+  sendCursor(x, y, view) {
+    if (!this.synced) return;
+    const message = { type: 'cursor', x, y };
+    if (view) [message.vx, message.vy, message.vw, message.vh] = view;
+    this.raw(message);
   }
 
   transmit(entry) {

@@ -132,7 +132,13 @@ app.fitToContent = () => {
   viewport.fit(box);
 };
 
-const presence = new Presence({ connection, viewport, list: root.querySelector('[data-testid=presence]'), layer: document.getElementById('cursors') });
+const presence = new Presence({
+  connection, viewport,
+  list: root.querySelector('[data-testid=presence]'),
+  layer: document.getElementById('cursors'),
+  banner: root.querySelector('[data-testid=following]'),
+});
+app.stopFollowing = () => presence.stopFollowing();
 app.pointerMoved = event => presence.pointerAt(viewport.toBoard(event.clientX, event.clientY));
 app.pointerLeft = () => presence.pointerAt(null);
 

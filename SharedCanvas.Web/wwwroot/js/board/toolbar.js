@@ -135,6 +135,7 @@ export class Toolbar {
       app.deleteSelection();
     } else if (key === 'escape') {
       app.clearSelection();
+      app.stopFollowing?.();
     } else if (key === '+' || key === '=') {
       app.viewport.zoomCentre(1.25);
     } else if (key === '-') {

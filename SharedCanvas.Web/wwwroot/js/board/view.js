@@ -73,3 +73,12 @@ export class Viewport extends EventTarget {
     this.set((box.minX + box.maxX) / 2 - width / 2 / s, (box.minY + box.maxY) / 2 - height / 2 / s, s);
   }
 }
+
+/**
+ * The view (left, top, scale) that shows someone else's visible rectangle [x, y, width, height] on a canvas of
+ * `width` × `height` CSS pixels: the same centre, and all of their rectangle, however different the screens.
+ */
+export function viewShowing([x, y, w, h], width, height) {
+  const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, Math.min(width / w, height / h)));
+  return { x: x + w / 2 - width / 2 / scale, y: y + h / 2 - height / 2 / scale, scale };
+}
