@@ -34,7 +34,7 @@ public sealed class BoardPage
         await Page.GotoAsync(boardUrl.TrimEnd('/') + "/share");
         await Page.Locator("#role").SelectOptionAsync(role);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Create link" }).ClickAsync();
-        var url = await Page.GetByLabel($"{role} link").Last.InputValueAsync();
+        var url = await Page.GetByLabel($"{role} link", new() { Exact = true }).Last.InputValueAsync();
         await Page.GotoAsync(boardUrl);
         return url;
     }

@@ -34,7 +34,6 @@ public sealed class BoardsPageTests(BrowserStackFixture stack) : BrowserTest(sta
         // The owner sees who has access, revokes the link, and removes Ben.
         await ada.Page.GotoAsync(boardUrl + "/share");
         await Assertions.Expect(ada.Page.GetByTestId("members")).ToContainTextAsync(benName);
-        await ada.ScreenshotAsync("share");
         await ada.Page.GetByRole(AriaRole.Button, new() { Name = "Revoke link" }).ClickAsync();
         await Assertions.Expect(ada.Page.GetByTestId("share-links")).ToHaveCountAsync(0);
         await ada.Page.GetByRole(AriaRole.Button, new() { Name = $"Remove {benName}" }).ClickAsync();

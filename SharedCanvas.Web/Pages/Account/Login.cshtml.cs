@@ -11,7 +11,7 @@ namespace SharedCanvas.Web.Pages.Account;
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.SignInPolicy)]
 public sealed class LoginModel(
     PasswordSignIn passwords, SignInManager<AppUser> signIn, UserManager<AppUser> users, TrustedDevices devices,
-    SignInThrottle throttle, WebTelemetry telemetry) : PageModel
+    SignInThrottle throttle, WebTelemetry telemetry, SharedCanvas.Web.Boards.BoardService boards) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -42,7 +42,7 @@ public sealed class LoginModel(
             case SignInOutcome.Succeeded:
                 await signIn.SignInAsync(user!, isPersistent: true);
                 devices.Trust(Response, normalized);
-                return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/boards");
+                return LocalRedirect(await SharedCanvas.Web.Boards.ShareLinkLanding.AfterSignInAsync(ReturnUrl, user!.Id, boards, Url.IsLocalUrl, HttpContext.RequestAborted));
             case SignInOutcome.Throttled:
                 // The same for every name, real or not. Browsers that signed in to the account before are not affected.
                 telemetry.SignInFailures.Add(1, new KeyValuePair<string, object?>("surface", "page"));

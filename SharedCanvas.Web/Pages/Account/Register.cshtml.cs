@@ -7,7 +7,7 @@ using SharedCanvas.Web.Model;
 namespace SharedCanvas.Web.Pages.Account;
 
 [Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(Extensions.SiteProtectionExtensions.RegistrationPolicy)]
-public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, Accounts.TrustedDevices devices, WebTelemetry telemetry) : PageModel
+public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, Accounts.TrustedDevices devices, WebTelemetry telemetry, SharedCanvas.Web.Boards.BoardService boards) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -50,6 +50,6 @@ public sealed class RegisterModel(UserManager<AppUser> users, SignInManager<AppU
         telemetry.Registrations.Add(1);
         await signIn.SignInAsync(user, isPersistent: true);
         devices.Trust(Response, users.NormalizeName(user.UserName));
-        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/boards");
+        return LocalRedirect(await SharedCanvas.Web.Boards.ShareLinkLanding.AfterSignInAsync(ReturnUrl, user.Id, boards, Url.IsLocalUrl, HttpContext.RequestAborted));
     }
 }

@@ -23,6 +23,10 @@ public sealed class ShareModel(BoardService boards) : PageModel
 
     public IReadOnlyList<MemberSummary> Members { get; private set; } = [];
 
+    /// <summary>The name of the person just removed, to say that links still let anyone holding one in.</summary>
+    [TempData]
+    public string? RemovedName { get; set; }
+
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
     {
         if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board)
@@ -66,7 +70,38 @@ public sealed class ShareModel(BoardService boards) : PageModel
             return NotFound();
         }
 
-        await boards.RemoveMemberAsync(board, userId, cancellationToken);
+        var member = (await boards.ListMembersAsync(board, cancellationToken)).FirstOrDefault(m => m.UserId == userId);
+        if (member is not null && await boards.RemoveMemberAsync(board, userId, cancellationToken))
+        {
+            RemovedName = member.UserName;
+        }
+
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostChangeRoleAsync(string id, string userId, string? role, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board || !BoardService.IsShareRole(role))
+        {
+            return NotFound();
+        }
+
+        return await boards.ChangeRoleAsync(board, userId, role!, cancellationToken) is true ? RedirectToPage(new { id }) : NotFound();
+    }
+
+    /// <summary>Revokes every link of the board at once (offered after removing someone, whose link may still work).</summary>
+    public async Task<IActionResult> OnPostRevokeAllLinksAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await boards.FindOwnedAsync(id, User.UserId()!, cancellationToken) is not { } board)
+        {
+            return NotFound();
+        }
+
+        foreach (var link in await boards.ListLinksAsync(board, cancellationToken))
+        {
+            await boards.RevokeLinkAsync(board, link.Id, cancellationToken);
+        }
+
         return RedirectToPage(new { id });
     }
 }

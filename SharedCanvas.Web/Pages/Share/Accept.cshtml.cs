@@ -9,10 +9,11 @@ using SharedCanvas.Web.Data;
 namespace SharedCanvas.Web.Pages.Share;
 
 /// <summary>
-/// A share link. Opening it (signed in; otherwise after signing in) shows whose board it is; confirming
-/// joins it. Joining is a POST with an antiforgery token, so no other site can make someone join a board.
+/// A share link. Opening it shows whose board it is. Signed in, confirming joins it; signed out, it offers
+/// to sign in or create an account, and either lands on the board at once (<see cref="ShareLinkLanding"/>).
+/// Joining is always a POST with an antiforgery token, so no other site can make someone join a board.
 /// </summary>
-[Authorize]
+[AllowAnonymous]
 public sealed class AcceptModel(BoardService boards, WebDbContext db) : PageModel
 {
     public string BoardName { get; private set; } = "";
@@ -41,8 +42,15 @@ public sealed class AcceptModel(BoardService boards, WebDbContext db) : PageMode
         return Page();
     }
 
+    public bool SignedIn => User.UserId() is not null;
+
+    /// <summary>Where sign-in and account creation return to: this link, which they then accept.</summary>
+    public string ReturnQuery => Uri.EscapeDataString(Request.Path.Value ?? "/");
+
     public async Task<IActionResult> OnPostAsync(string linkId, CancellationToken cancellationToken) =>
-        await boards.AcceptLinkAsync(linkId, User.UserId()!, cancellationToken) is { } boardId
-            ? Redirect(BoardsApi.BoardPath(boardId))
-            : NotFound();
+        User.UserId() is not { } userId
+            ? Challenge()
+            : await boards.AcceptLinkAsync(linkId, userId, cancellationToken) is { } boardId
+                ? Redirect(BoardsApi.BoardPath(boardId))
+                : NotFound();
 }
