@@ -60,12 +60,12 @@ public sealed class InvitationTests(BrowserStackFixture stack) : BrowserTest(sta
 
         // The owner sees each person's role, and changes Dan's without removing him: his next visit has tools.
         await ada.Page.GotoAsync(boardUrl + "/share");
-        await Assertions.Expect(ada.Page.GetByLabel($"Role of {caraName}")).ToHaveValueAsync("editor");
-        await Assertions.Expect(ada.Page.GetByLabel($"Role of {danName}")).ToHaveValueAsync("viewer");
+        await Assertions.Expect(ada.Page.GetByLabel($"Role of {caraName}", new() { Exact = true })).ToHaveValueAsync("editor");
+        await Assertions.Expect(ada.Page.GetByLabel($"Role of {danName}", new() { Exact = true })).ToHaveValueAsync("viewer");
         await ada.ScreenshotAsync("share");
-        await ada.Page.GetByLabel($"Role of {danName}").SelectOptionAsync("editor");
+        await ada.Page.GetByLabel($"Role of {danName}", new() { Exact = true }).SelectOptionAsync("editor");
         await ada.Page.GetByRole(AriaRole.Button, new() { Name = $"Change role of {danName}" }).ClickAsync();
-        await Assertions.Expect(ada.Page.GetByLabel($"Role of {danName}")).ToHaveValueAsync("editor");
+        await Assertions.Expect(ada.Page.GetByLabel($"Role of {danName}", new() { Exact = true })).ToHaveValueAsync("editor");
         await dan.OpenAsync(boardUrl);
         await dan.WaitUntilLiveAsync();
         await Assertions.Expect(dan.Page.GetByTestId("toolbar")).ToBeVisibleAsync();

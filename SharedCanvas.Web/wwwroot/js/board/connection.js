@@ -2,6 +2,11 @@
 // unacknowledged operations, in-band token renewal, reconnect with backoff and jitter.
 
 const RESUMABLE = new Set([1001, 1006, 1011, 1012, 1013, 4401]);
+
+// A live socket is asked for a pong when nothing came for KEEPALIVE_MS; one that stays silent for
+// SILENCE_MS (a network that went away without closing it) is given up and reconnected.
+const KEEPALIVE_MS = 10_000;
+const SILENCE_MS = 25_000;
 const FINAL = new Set([1003, 1007, 1009, 4403, 4404]);
 
 function randomId(length = 16) {
@@ -33,16 +38,24 @@ function claimClientId(id) {
   });
 }
 
-/** Operations not yet acknowledged survive a reload of the page (per tab, per board). */
+const isSession = saved => saved && typeof saved.client === 'string' && Array.isArray(saved.pending);
+
+/**
+ * Operations not yet acknowledged survive a reload of the page (sessionStorage, per tab and board) and the
+ * closing of the tab (IndexedDB, per board and client id): work drawn offline is sent on the next visit,
+ * under its own client id and numbers, so that the server applies it once however often it arrives.
+ */
 class PendingStore {
   constructor(boardId) {
+    this.boardId = boardId;
     this.key = `sharedcanvas:${boardId}:session`;
+    this.db = null;
   }
 
   load() {
     try {
       const saved = JSON.parse(sessionStorage.getItem(this.key) ?? 'null');
-      if (saved && typeof saved.client === 'string' && Array.isArray(saved.pending)) return saved;
+      if (isSession(saved)) return saved;
     } catch { /* a damaged entry starts a fresh session */ }
     return null;
   }
@@ -51,6 +64,48 @@ class PendingStore {
     try {
       sessionStorage.setItem(this.key, JSON.stringify(state));
     } catch { /* storage full or unavailable: the operations still live in memory */ }
+    this.saveDurably(state);
+  }
+
+  /** The database, or null where the browser has none (or refuses it: private modes, node's tests). */
+  open() {
+    if (this.db) return this.db;
+    this.db = new Promise(resolve => {
+      if (typeof indexedDB === 'undefined') return resolve(null);
+      const request = indexedDB.open('sharedcanvas', 1);
+      request.onupgradeneeded = () => request.result.createObjectStore('sessions', { keyPath: ['board', 'client'] });
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => resolve(null);
+      request.onblocked = () => resolve(null);
+    });
+    return this.db;
+  }
+
+  async saveDurably(state) {
+    const db = await this.open();
+    if (!db) return;
+    try {
+      const sessions = db.transaction('sessions', 'readwrite').objectStore('sessions');
+      // A session with nothing left to send needs no keeping: the next visit starts a fresh one.
+      if (state.pending.length === 0 && state.unconfirmed.length === 0) sessions.delete([this.boardId, state.client]);
+      else sessions.put({ board: this.boardId, ...state, savedAt: Date.now() });
+    } catch { /* a closing database: sessionStorage still has it for a reload */ }
+  }
+
+  /** Earlier sessions of this board with work left in them, newest first (tabs that were closed, or are open). */
+  async unsentSessions() {
+    const db = await this.open();
+    if (!db) return [];
+    return new Promise(resolve => {
+      try {
+        const request = db.transaction('sessions').objectStore('sessions')
+          .getAll(IDBKeyRange.bound([this.boardId, ''], [this.boardId, '\uffff']));
+        request.onsuccess = () => resolve(request.result.filter(isSession).sort((a, b) => b.savedAt - a.savedAt));
+        request.onerror = () => resolve([]);
+      } catch {
+        resolve([]);
+      }
+    });
   }
 }
 
@@ -83,12 +138,32 @@ export class BoardConnection extends EventTarget {
     this.helloSent = false;
     this.saveQueued = false;
 
+    this.keepAlive = { interval: KEEPALIVE_MS, silence: SILENCE_MS };
+    this.lastHeard = 0;
+    this.lastPing = 0;
+
     addEventListener('pagehide', () => this.persist());
     addEventListener('online', () => { if (this.state === 'offline') this.connectSoon(0); });
+    // The browser knows it has no network: say so at once, not a green "Live" over a dead socket.
+    addEventListener('offline', () => this.lost());
   }
 
   get unsavedCount() {
     return this.unacked.length + this.unconfirmed.length;
+  }
+
+  /**
+   * Unsaved work as a person counts it: strokes and actions, not operations. Every operation of one stroke
+   * (its add, point batches and end) carries the stroke's trace id; an operation without one counts alone.
+   */
+  get unsavedStrokes() {
+    const strokes = new Set();
+    let loose = 0;
+    for (const entry of [...this.unacked, ...this.unconfirmed]) {
+      if (entry.tp) strokes.add(entry.tp.split('-')[1]);
+      else loose++;
+    }
+    return strokes.size + loose;
   }
 
   /**
@@ -100,6 +175,15 @@ export class BoardConnection extends EventTarget {
     let saved = this.store.load();
     if (saved && !(await claimClientId(saved.client))) saved = null;
     if (!saved) {
+      // A new tab: take over the work of a closed one (its client id is free once its tab is gone).
+      for (const earlier of await this.store.unsentSessions()) {
+        if (await claimClientId(earlier.client)) {
+          saved = earlier;
+          break;
+        }
+      }
+    }
+    if (!saved) {
       saved = { client: randomId(), nextN: 1, pending: [], unconfirmed: [] };
       await claimClientId(saved.client);
     }
@@ -110,6 +194,7 @@ export class BoardConnection extends EventTarget {
     for (const p of [...this.unconfirmed, ...this.unacked].sort((a, b) => a.n - b.n)) this.model.addPending(p.n, p.op);
     this.persist();
     this.emitState();
+    setInterval(() => this.checkAlive(), 250);
     this.connect();
   }
 
@@ -178,13 +263,18 @@ export class BoardConnection extends EventTarget {
 
   async connect() {
     if (this.stopped) return;
-    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    if (navigator.onLine === false) {
+      this.setState('offline'); // the 'online' event reconnects
+      return;
+    }
+    // After a silent socket the page says "Offline" until a socket is live again.
+    this.setState(this.silent ? 'offline' : this.attempt === 0 ? 'connecting' : 'reconnecting');
     let token;
     try {
       token = await this.fetchToken();
     } catch (error) {
       if (error.final) {
-        this.setState('closed', 'You no longer have access to this board.');
+        this.end('withdrawn', 'Access withdrawn');
         return;
       }
       this.scheduleReconnect();
@@ -195,6 +285,7 @@ export class BoardConnection extends EventTarget {
     // protocol name alone.
     const socket = new WebSocket(token.url, ['sharedcanvas.v1', `access_token.${token.accessToken}`]);
     this.socket = socket;
+    this.lastHeard = performance.now();
     this.synced = false;
     this.helloSent = false;
 
@@ -212,6 +303,7 @@ export class BoardConnection extends EventTarget {
   }
 
   receive(data) {
+    this.lastHeard = performance.now();
     let parsed;
     try {
       parsed = JSON.parse(data);
@@ -269,6 +361,8 @@ export class BoardConnection extends EventTarget {
       case 'synced':
         this.synced = true;
         this.attempt = 0;
+        this.lastHeard = this.lastPing = performance.now();
+        this.silent = false;
         this.setState('live');
         break;
       case 'auth.ok':
@@ -337,16 +431,50 @@ export class BoardConnection extends EventTarget {
     this.helloSent = false;
     clearTimeout(this.refreshTimer);
     if (this.stopped) return;
-    if (FINAL.has(event.code)) {
-      const reason = event.code === 4404 ? 'This board was deleted.' : 'The connection was refused.';
-      this.setState('closed', reason);
+    if (event.code === 4404) {
+      this.end('deleted', 'Board deleted');
       return;
     }
-    if (!RESUMABLE.has(event.code) && event.code >= 4000) {
-      this.setState('closed', 'The connection was refused.');
+    if (event.code === 4403) {
+      this.end('withdrawn', 'Access withdrawn');
+      return;
+    }
+    if (FINAL.has(event.code) || (!RESUMABLE.has(event.code) && event.code >= 4000)) {
+      this.end('refused', 'The connection was refused.');
       return;
     }
     this.scheduleReconnect();
+  }
+
+  /** Pings a quiet live socket; gives up one that stayed silent (state "Offline", then reconnect). */
+  checkAlive() {
+    if (!this.socket) return;
+    const now = performance.now();
+    if (now - this.lastHeard > this.keepAlive.silence) {
+      // Silent since the last message, or since the socket was opened (a sync that never comes).
+      this.lost();
+    } else if (this.synced && now - this.lastHeard > this.keepAlive.interval && now - this.lastPing > this.keepAlive.interval) {
+      this.lastPing = now;
+      this.raw({ type: 'ping', t: Math.round(now) });
+    }
+  }
+
+  /** The network is gone (the browser says so, or the socket went silent): show it, and reconnect when it can. */
+  lost() {
+    if (this.stopped) return;
+    this.silent = true;
+    this.setState('offline');
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    this.synced = false;
+    this.helloSent = false;
+    clearTimeout(this.refreshTimer);
+    try {
+      socket.close(1000, 'silent');
+    } catch { /* already closing */ }
+    this.attempt++;
+    this.connectSoon(navigator.onLine === false ? 1000 : 250);
   }
 
   scheduleReconnect() {
@@ -354,7 +482,7 @@ export class BoardConnection extends EventTarget {
     // 0.25 s doubling up to 10 s, with ±50 % jitter so that a restarted server is not stampeded.
     const base = Math.min(10_000, 250 * 2 ** (this.attempt - 1));
     const delay = base * (0.5 + Math.random());
-    this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
+    this.setState(navigator.onLine === false || this.silent ? 'offline' : 'reconnecting');
     this.connectSoon(delay);
   }
 
@@ -378,6 +506,18 @@ export class BoardConnection extends EventTarget {
     }, delay);
   }
 
+  /**
+   * The end of this page's session with the board: `why` is 'withdrawn' (removed, account gone, or no token
+   * any more), 'deleted' (the board is gone) or 'refused' (the server would not take this client's messages).
+   * Nothing reconnects; what was not acknowledged stays listed, for the page to offer as a file.
+   */
+  end(why, reason) {
+    this.ended = why;
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.setState('closed', reason);
+  }
+
   setState(state, reason) {
     this.state = state;
     this.reason = reason ?? null;
@@ -385,7 +525,9 @@ export class BoardConnection extends EventTarget {
   }
 
   emitState() {
-    this.dispatchEvent(new CustomEvent('state', { detail: { state: this.state, unsaved: this.unsavedCount, reason: this.reason } }));
+    this.dispatchEvent(new CustomEvent('state', {
+      detail: { state: this.state, unsaved: this.unsavedCount, strokes: this.unsavedStrokes, reason: this.reason, ended: this.ended ?? null },
+    }));
   }
 
   persistSoon() {

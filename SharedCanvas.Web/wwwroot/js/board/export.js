@@ -7,9 +7,9 @@ export const FORMAT = 'sharedcanvas';
 const MAX_EXPORT_PIXELS = 8192;
 const PADDING = 32;
 
-/** The board's visible elements as plain data: geometry and style, without authors or history. */
-export function exportElements(model) {
-  return Array.from(model.visibleElements(), el => {
+/** The board's visible elements (those `which` keeps) as plain data: geometry and style, without authors or history. */
+export function exportElements(model, which = () => true) {
+  return Array.from(model.visibleElements()).filter(which).map(el => {
     const plain = { id: el.id, t: el.t, color: el.color, width: el.width, opacity: el.opacity, pts: el.pts.slice() };
     if (el.t === 'rect' || el.t === 'ellipse') plain.fill = el.fill;
     if (el.t === 'text') {
@@ -20,8 +20,8 @@ export function exportElements(model) {
   });
 }
 
-export function exportJson(model, name) {
-  return JSON.stringify({ format: FORMAT, version: 1, name, elements: exportElements(model) }, null, 1);
+export function exportJson(model, name, which) {
+  return JSON.stringify({ format: FORMAT, version: 1, name, elements: exportElements(model, which) }, null, 1);
 }
 
 function contentBounds(model) {

@@ -160,13 +160,71 @@ for (const button of root.querySelectorAll('[data-export]')) {
   });
 }
 
-// The connection state, and how many changes are not yet saved.
+// The connection state, and how much work is not yet saved, counted as a person counts it: in strokes.
 const labels = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline', closed: 'Disconnected' };
+const strokes = count => `${count} stroke${count === 1 ? '' : 's'}`;
 connection.addEventListener('state', ({ detail }) => {
   status.dataset.state = detail.state;
   status.querySelector('.label').textContent = detail.reason ?? labels[detail.state] ?? detail.state;
-  status.querySelector('.unsaved').textContent =
-    detail.unsaved > 0 ? `${detail.unsaved} change${detail.unsaved === 1 ? '' : 's'} not yet saved` : '';
+  status.querySelector('.unsaved').textContent = detail.strokes > 0 && !detail.ended ? `${strokes(detail.strokes)} not yet saved` : '';
+  if (detail.ended) app.lockOut(detail.ended);
+});
+
+/**
+ * Access is gone (withdrawn, or the board deleted): the page says so plainly and turns read-only for good;
+ * the drawing stays to look at. Work the server never acknowledged is not on the board: it is offered as a
+ * file that "Import a board" on My boards turns into a board of the person's own.
+ */
+const banner = document.getElementById('access-lost');
+app.lockOut = why => {
+  if (app.lockedOut) return;
+  app.lockedOut = true;
+  app.readOnly('hand'); // a stroke or text in progress ends here, and counts among the unsaved
+  const unsaved = connection.unsavedStrokes;
+  const title = why === 'deleted' ? 'This board was deleted.' : why === 'withdrawn' ? 'Your access to this board was withdrawn.' : 'This board refused the connection.';
+  banner.querySelector('.title').textContent = title;
+  banner.querySelector('.detail').textContent = why === 'refused'
+    ? 'Reload the page to try again. Nothing you do here reaches the board until then.'
+    : 'You can still look at it as it was, but nothing you do here reaches it any more.';
+  const offer = banner.querySelector('.unsaved-offer');
+  if (unsaved > 0) {
+    offer.querySelector('.count').textContent = `${strokes(unsaved)} you drew ${unsaved === 1 ? 'was' : 'were'} not saved on the board.`;
+    offer.hidden = false;
+  }
+  banner.hidden = false;
+};
+banner?.querySelector('[data-download-unsaved]')?.addEventListener('click', () => {
+  const name = `${boardName.replace(/[^\w.-]+/g, '-').slice(0, 50) || 'board'}-unsaved`;
+  download(`${name}.json`, new Blob([exportJson(model, `${boardName} (unsaved)`, el => model.isPending(el.id))], { type: 'application/json' }));
+});
+
+/** Takes the tools away (access withdrawn, or the role lowered to viewer); the view still pans and zooms. */
+app.readOnly = tool => {
+  tools[current].cancel();
+  app.textEditor.commit?.();
+  app.clearSelection();
+  app.canEdit = false;
+  current = tool;
+  canvas.dataset.tool = tool;
+  for (const element of root.querySelectorAll('[data-testid=toolbar], [data-testid=style-panel]')) element.hidden = true;
+};
+
+// A role changed while the page was open arrives as a new welcome: a viewer loses the tools at once; a new
+// editor is told to reload for them (the page was rendered without).
+connection.addEventListener('welcome', ({ detail }) => {
+  const role = detail.me?.role;
+  if (!role || app.lockedOut) return;
+  const notice = document.getElementById('role-changed');
+  if (role === 'viewer' && app.canEdit) {
+    app.readOnly('hand');
+    notice.querySelector('.text').textContent = 'The owner made you a viewer: you can watch this board, not draw on it.';
+    notice.querySelector('a').hidden = true;
+    notice.hidden = false;
+  } else if (role !== 'viewer' && !app.canEdit && root.querySelector('[data-testid=toolbar]') === null) {
+    notice.querySelector('.text').textContent = 'The owner made you an editor.';
+    notice.querySelector('a').hidden = false;
+    notice.hidden = false;
+  }
 });
 
 // On the first sync: show the drawing, and draw what the "My boards" page asked to import.

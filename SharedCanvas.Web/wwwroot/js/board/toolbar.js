@@ -118,6 +118,7 @@ export class Toolbar {
       event.preventDefault();
       return;
     }
+    if (mod && (key === 'z' || key === 'y') && !app.canEdit) return; // a viewer, or access gone: nothing to undo
     if (mod && key === 'z') {
       event.preventDefault();
       if (event.shiftKey) app.history.redo();
