@@ -143,6 +143,15 @@ app.pointerMoved = event => presence.pointerAt(viewport.toBoard(event.clientX, e
 app.pointerLeft = () => presence.pointerAt(null);
 
 const toolbar = new Toolbar(root, app);
+
+// The style panel on a small screen: opened by its button, closed again when drawing starts.
+const styleToggle = root.querySelector('[data-testid=style-toggle]');
+const setStyleOpen = open => {
+  root.classList.toggle('style-open', open);
+  styleToggle?.setAttribute('aria-expanded', String(open));
+};
+styleToggle?.addEventListener('click', () => setStyleOpen(!root.classList.contains('style-open')));
+canvas.addEventListener('pointerdown', () => setStyleOpen(false));
 attachInput(canvas, app);
 app.selectTool(current);
 
