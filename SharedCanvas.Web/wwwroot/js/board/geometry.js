@@ -70,8 +70,12 @@ function segmentDistance(px, py, x1, y1, x2, y2) {
   return Math.hypot(px - cx, py - cy);
 }
 
-/** Whether the point (board coordinates) touches the element, within `tolerance` board units. */
-export function hits(el, x, y, tolerance) {
+/**
+ * Whether the point (board coordinates) touches the element, within `tolerance` board units. With `inside`
+ * (the select tool), the inside of a hollow rectangle or ellipse counts too, as in the tools people know;
+ * the eraser keeps to what is drawn.
+ */
+export function hits(el, x, y, tolerance, { inside = false } = {}) {
   const box = bounds(el);
   if (x < box.minX - tolerance || x > box.maxX + tolerance || y < box.minY - tolerance || y > box.maxY + tolerance) return false;
   const reach = el.width / 2 + tolerance;
@@ -90,7 +94,7 @@ export function hits(el, x, y, tolerance) {
       return segmentDistance(x, y, p[0], p[1], p[2], p[3]) <= reach;
     case 'rect': {
       const [x1, y1, x2, y2] = p;
-      if (el.fill && x >= Math.min(x1, x2) && x <= Math.max(x1, x2) && y >= Math.min(y1, y2) && y <= Math.max(y1, y2)) return true;
+      if ((el.fill || inside) && x >= Math.min(x1, x2) && x <= Math.max(x1, x2) && y >= Math.min(y1, y2) && y <= Math.max(y1, y2)) return true;
       return segmentDistance(x, y, x1, y1, x2, y1) <= reach || segmentDistance(x, y, x2, y1, x2, y2) <= reach
         || segmentDistance(x, y, x2, y2, x1, y2) <= reach || segmentDistance(x, y, x1, y2, x1, y1) <= reach;
     }
@@ -99,8 +103,8 @@ export function hits(el, x, y, tolerance) {
       const rx = Math.max(Math.abs(p[2] - p[0]) / 2, 0.5), ry = Math.max(Math.abs(p[3] - p[1]) / 2, 0.5);
       const angle = Math.atan2((y - cy) / ry, (x - cx) / rx);
       const ex = cx + rx * Math.cos(angle), ey = cy + ry * Math.sin(angle);
-      const inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
-      return (el.fill && inside) || Math.hypot(x - ex, y - ey) <= reach;
+      const within = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+      return ((el.fill || inside) && within) || Math.hypot(x - ex, y - ey) <= reach;
     }
     case 'text':
       return true;
@@ -110,10 +114,78 @@ export function hits(el, x, y, tolerance) {
 }
 
 /** The topmost visible element at a point, or null. */
-export function topmostAt(elements, x, y, tolerance) {
+export function topmostAt(elements, x, y, tolerance, options) {
   let found = null;
   for (const el of elements) {
-    if (hits(el, x, y, tolerance)) found = el;
+    if (hits(el, x, y, tolerance, options)) found = el;
   }
   return found;
+}
+
+/** The box of an element's own geometry: its points (a text, its laid-out box), without stroke or arrow head. */
+export function pointsBox(el) {
+  if (el.t === 'text') return bounds(el);
+  const stride = pointStride(el.t);
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i + 1 < el.pts.length; i += stride) {
+    minX = Math.min(minX, el.pts[i]);
+    maxX = Math.max(maxX, el.pts[i]);
+    minY = Math.min(minY, el.pts[i + 1]);
+    maxY = Math.max(maxY, el.pts[i + 1]);
+  }
+  return { minX, minY, maxX, maxY };
+}
+
+/**
+ * The box a selection's resize handles sit on: the union of the elements' own geometry, so that the corner
+ * held still while resizing keeps its points exactly where they were.
+ */
+export function selectionBox(elements) {
+  let box = null;
+  for (const el of elements) box = union(box, pointsBox(el));
+  return box;
+}
+
+/** The four corner handles of a box: [name, x, y], the opposite corner staying put while one is dragged. */
+export function handlesOf(box) {
+  return [['nw', box.minX, box.minY], ['ne', box.maxX, box.minY], ['sw', box.minX, box.maxY], ['se', box.maxX, box.maxY]];
+}
+
+/**
+ * The box after dragging its `handle` corner to (x, y): the opposite corner is fixed; with `keepAspect`
+ * (Shift) the box keeps its proportions. Never thinner than one board unit, never turned inside out.
+ */
+export function resizedBox(box, handle, x, y, keepAspect) {
+  const fixedX = handle.includes('w') ? box.maxX : box.minX;
+  const fixedY = handle.includes('n') ? box.maxY : box.minY;
+  const signX = handle.includes('w') ? -1 : 1, signY = handle.includes('n') ? -1 : 1;
+  let width = Math.max(1, signX * (x - fixedX)), height = Math.max(1, signY * (y - fixedY));
+  if (keepAspect) {
+    const w0 = Math.max(1, box.maxX - box.minX), h0 = Math.max(1, box.maxY - box.minY);
+    const factor = Math.max(width / w0, height / h0);
+    width = w0 * factor;
+    height = h0 * factor;
+  }
+  const minX = signX > 0 ? fixedX : fixedX - width, minY = signY > 0 ? fixedY : fixedY - height;
+  return { minX, minY, maxX: minX + width, maxY: minY + height };
+}
+
+/**
+ * An element fitted from box `from` into box `to`: its points scaled about the boxes (pressure kept), a
+ * text's anchor moved and its size scaled. Returns the fields to set: { pts } or { pts, size }.
+ */
+export function scaledInto(el, from, to) {
+  const sx = (to.maxX - to.minX) / Math.max(1e-9, from.maxX - from.minX);
+  const sy = (to.maxY - to.minY) / Math.max(1e-9, from.maxY - from.minY);
+  const mapX = x => Math.round((to.minX + (x - from.minX) * sx) * 100) / 100;
+  const mapY = y => Math.round((to.minY + (y - from.minY) * sy) * 100) / 100;
+  const stride = pointStride(el.t);
+  const pts = el.pts.slice();
+  for (let i = 0; i + 1 < pts.length; i += stride) {
+    pts[i] = mapX(pts[i]);
+    pts[i + 1] = mapY(pts[i + 1]);
+  }
+  if (el.t !== 'text') return { pts };
+  const size = Math.max(4, Math.min(400, Math.round((el.size ?? 24) * Math.min(sx, sy) * 10) / 10));
+  return { pts, size };
 }

@@ -69,6 +69,11 @@ app.setSpaceHeld = held => {
 
 app.selectionChanged = () => toolbar.refreshActions();
 
+app.selectAll = () => {
+  app.selectTool('select');
+  tools.select.selectAll();
+};
+
 app.clearSelection = () => {
   renderer.preview.selection.clear();
   app.selectionChanged();

@@ -4,7 +4,7 @@
 // pressure-shaped with perfect-freehand.
 
 import { getStroke } from '/lib/perfect-freehand/index.mjs';
-import { bounds, intersects, textLayout, FONT_FAMILY, TEXT_LINE_HEIGHT } from './geometry.js';
+import { bounds, intersects, selectionBox, handlesOf, textLayout, FONT_FAMILY, TEXT_LINE_HEIGHT } from './geometry.js';
 
 const outlineCache = new WeakMap();
 
@@ -254,6 +254,25 @@ export class Renderer {
       const box = bounds(el);
       const offsetX = moving.has(id) ? dx : 0, offsetY = moving.has(id) ? dy : 0;
       ctx.strokeRect(box.minX - 4 * unit + offsetX, box.minY - 4 * unit + offsetY, box.maxX - box.minX + 8 * unit, box.maxY - box.minY + 8 * unit);
+    }
+    // The selection's box, around all of it, with its four resize handles.
+    const selected = [...selection].map(id => this.model.element(id)).filter(el => el && el.deleted === null);
+    if (selected.length > 0) {
+      const box = selectionBox(selected);
+      const offsetX = moving.size ? dx : 0, offsetY = moving.size ? dy : 0;
+      const pad = 4 * unit;
+      if (selected.length > 1) {
+        ctx.setLineDash([]);
+        ctx.strokeRect(box.minX - pad + offsetX, box.minY - pad + offsetY, box.maxX - box.minX + 2 * pad, box.maxY - box.minY + 2 * pad);
+      }
+      ctx.setLineDash([]);
+      ctx.fillStyle = '#ffffff';
+      const size = 8 * unit;
+      for (const [, x, y] of handlesOf(box)) {
+        ctx.fillRect(x - size / 2 + offsetX, y - size / 2 + offsetY, size, size);
+        ctx.strokeRect(x - size / 2 + offsetX, y - size / 2 + offsetY, size, size);
+      }
+      ctx.setLineDash([6 * unit, 4 * unit]);
     }
     if (marquee) {
       ctx.fillStyle = 'rgba(47, 111, 237, 0.08)';

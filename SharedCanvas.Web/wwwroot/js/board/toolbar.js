@@ -119,6 +119,11 @@ export class Toolbar {
       return;
     }
     if (mod && (key === 'z' || key === 'y') && !app.canEdit) return; // a viewer, or access gone: nothing to undo
+    if (mod && key === 'a' && app.canEdit) {
+      event.preventDefault();
+      app.selectAll();
+      return;
+    }
     if (mod && key === 'z') {
       event.preventDefault();
       if (event.shiftKey) app.history.redo();

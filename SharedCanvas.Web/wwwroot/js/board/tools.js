@@ -4,7 +4,7 @@
 // Every tool receives the board page's `app`: { model, connection, viewport, renderer, history, style,
 // nextElementId(), textEditor, selection }.
 
-import { bounds, contains, hits, topmostAt } from './geometry.js';
+import { bounds, contains, hits, topmostAt, selectionBox, handlesOf, resizedBox, scaledInto } from './geometry.js';
 
 const BATCH_INTERVAL_MS = 30;     // pen points travel in small batches while a stroke is drawn
 const SHAPE_INTERVAL_MS = 40;     // shapes being dragged are shown to the others this often
@@ -211,7 +211,12 @@ export class EraserTool {
   cancel() { this.up(); }
 }
 
-/** Select: click or drag a marquee to select; drag to move; Delete removes; style changes apply to the selection. */
+/**
+ * Select: click (inside a hollow shape too) or drag a marquee to select, Shift to add; drag to move; drag a
+ * corner handle of the selection's box to resize (Shift keeps its proportions); Delete removes; Ctrl+A
+ * selects everything; style changes apply to the selection. A move or resize reaches the others while it
+ * is dragged (SHAPE_INTERVAL_MS), and is one undo step when it is let go.
+ */
 export class SelectTool {
   constructor(app) {
     this.app = app;
@@ -220,10 +225,33 @@ export class SelectTool {
 
   get selection() { return this.app.renderer.preview.selection; }
 
+  selectedElements() {
+    return [...this.selection].map(id => this.app.model.element(id)).filter(el => el && el.deleted === null);
+  }
+
+  /** The corner handle under the point, if the selection has one there. */
+  handleAt(p) {
+    const elements = this.selectedElements();
+    if (elements.length === 0) return null;
+    const box = selectionBox(elements);
+    const reach = 8 / this.app.viewport.scale;
+    return handlesOf(box).find(([, x, y]) => Math.abs(p.x - x) <= reach && Math.abs(p.y - y) <= reach)?.[0] ?? null;
+  }
+
   down(event, p) {
+    const handle = this.handleAt(p);
+    if (handle) {
+      const elements = this.selectedElements();
+      this.drag = {
+        kind: 'resize', handle, box: selectionBox(elements), sent: 0, timer: 0, trace: this.app.connection.newTrace(),
+        originals: elements.map(el => ({ id: el.id, pts: el.pts.slice(), size: el.size, el: { ...el, pts: el.pts.slice() } })),
+        latest: null,
+      };
+      return;
+    }
     const tolerance = 5 / this.app.viewport.scale;
     const visible = Array.from(this.app.model.visibleElements());
-    const hit = topmostAt(visible, p.x, p.y, tolerance);
+    const hit = topmostAt(visible, p.x, p.y, tolerance, { inside: true });
     if (hit) {
       if (event.shiftKey) {
         if (this.selection.has(hit.id)) this.selection.delete(hit.id);
@@ -232,7 +260,7 @@ export class SelectTool {
         this.selection.clear();
         this.selection.add(hit.id);
       }
-      this.drag = { kind: 'move', x: p.x, y: p.y };
+      this.drag = { kind: 'move', x: p.x, y: p.y, total: { dx: 0, dy: 0 }, sentTotal: { dx: 0, dy: 0 }, sent: 0, timer: 0, trace: this.app.connection.newTrace() };
     } else {
       if (!event.shiftKey) this.selection.clear();
       this.drag = { kind: 'marquee', x: p.x, y: p.y, base: new Set(this.selection) };
@@ -245,9 +273,13 @@ export class SelectTool {
     if (!drag) return;
     const preview = this.app.renderer.preview;
     if (drag.kind === 'move') {
+      drag.total = { dx: round(p.x - drag.x), dy: round(p.y - drag.y) };
       preview.moving = new Set(this.selection);
-      preview.dx = round(p.x - drag.x);
-      preview.dy = round(p.y - drag.y);
+      this.showMove();
+      this.soon(() => this.sendMove());
+    } else if (drag.kind === 'resize') {
+      drag.latest = resizedBox(drag.box, drag.handle, p.x, p.y, event.shiftKey);
+      this.soon(() => this.sendResize());
     } else {
       preview.marquee = { x1: drag.x, y1: drag.y, x2: p.x, y2: p.y };
       const box = { minX: Math.min(drag.x, p.x), minY: Math.min(drag.y, p.y), maxX: Math.max(drag.x, p.x), maxY: Math.max(drag.y, p.y) };
@@ -261,16 +293,68 @@ export class SelectTool {
     this.app.renderer.requestRender();
   }
 
+  /** Runs `send` now if the last send is SHAPE_INTERVAL_MS old, else once that time has passed. */
+  soon(send) {
+    const drag = this.drag;
+    const wait = SHAPE_INTERVAL_MS - (performance.now() - drag.sent);
+    if (wait <= 0) send();
+    else if (!drag.timer) drag.timer = setTimeout(send, wait);
+  }
+
+  /** What is not yet sent of a move is drawn as an offset over what the board already has. */
+  showMove() {
+    const { total, sentTotal } = this.drag;
+    const preview = this.app.renderer.preview;
+    preview.dx = round(total.dx - sentTotal.dx);
+    preview.dy = round(total.dy - sentTotal.dy);
+  }
+
+  sendMove() {
+    const drag = this.drag;
+    if (drag?.kind !== 'move') return;
+    clearTimeout(drag.timer);
+    drag.timer = 0;
+    drag.sent = performance.now();
+    const dx = round(drag.total.dx - drag.sentTotal.dx), dy = round(drag.total.dy - drag.sentTotal.dy);
+    if (dx === 0 && dy === 0) return;
+    for (const chunk of chunks([...this.selection])) this.app.connection.send({ k: 'update', ids: chunk, dx, dy }, drag.trace);
+    drag.sentTotal = { ...drag.total };
+    this.showMove();
+    this.app.renderer.requestRender();
+  }
+
+  sendResize() {
+    const drag = this.drag;
+    if (drag?.kind !== 'resize' || !drag.latest) return;
+    clearTimeout(drag.timer);
+    drag.timer = 0;
+    drag.sent = performance.now();
+    for (const original of drag.originals) {
+      this.app.connection.send({ k: 'update', id: original.id, set: scaledInto(original.el, drag.box, drag.latest) }, drag.trace);
+    }
+    drag.sentBox = drag.latest;
+  }
+
   up() {
     const drag = this.drag;
     this.drag = null;
     if (!drag) return;
     const preview = this.app.renderer.preview;
-    if (drag.kind === 'move' && (preview.dx !== 0 || preview.dy !== 0)) {
-      const ids = [...preview.moving];
-      const trace = this.app.connection.newTrace();
-      for (const chunk of chunks(ids)) this.app.connection.send({ k: 'update', ids: chunk, dx: preview.dx, dy: preview.dy }, trace);
-      this.app.history.moved(ids, preview.dx, preview.dy);
+    if (drag.kind === 'move') {
+      this.drag = drag;
+      this.sendMove();
+      this.drag = null;
+      if (drag.total.dx !== 0 || drag.total.dy !== 0) this.app.history.moved([...this.selection], drag.total.dx, drag.total.dy);
+    } else if (drag.kind === 'resize' && drag.latest) {
+      this.drag = drag;
+      this.sendResize();
+      this.drag = null;
+      this.app.history.restyled(drag.originals.map(original => {
+        const after = scaledInto(original.el, drag.box, drag.latest);
+        const before = { pts: original.pts };
+        if ('size' in after) before.size = original.size;
+        return { id: original.id, before, after };
+      }));
     }
     preview.moving = new Set();
     preview.dx = preview.dy = 0;
@@ -279,6 +363,14 @@ export class SelectTool {
   }
 
   cancel() { this.up(); }
+
+  /** Everything on the board (Ctrl+A). */
+  selectAll() {
+    this.selection.clear();
+    for (const el of this.app.model.visibleElements()) this.selection.add(el.id);
+    this.app.selectionChanged();
+    this.app.renderer.requestRender();
+  }
 
   /** Double-click on a text element edits it. */
   doubleClick(p) {
