@@ -11,7 +11,7 @@ namespace SharedCanvas.Realtime.Model;
 /// </summary>
 public sealed class BoardState
 {
-    private static readonly string[] Settable = ["color", "width", "opacity", "fill", "text", "size", "pts"];
+    private static readonly string[] Settable = ["color", "width", "opacity", "fill", "text", "size", "pts", "rot"];
 
     private readonly Dictionary<string, Element> _byId = new(StringComparer.Ordinal);
     private readonly List<Element> _order = [];
@@ -138,6 +138,7 @@ public sealed class BoardState
             Pts = el.TryGetProperty("pts", out var pts) && pts.ValueKind == JsonValueKind.Array ? Numbers(pts) : [],
             Text = el.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
             Size = el.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number ? size.GetDouble() : null,
+            Rot = el.TryGetProperty("rot", out var rot) && rot.ValueKind == JsonValueKind.Number ? rot.GetDouble() : null,
             Done = type == "text" || (el.TryGetProperty("done", out var done) && done.ValueKind == JsonValueKind.True),
         };
         _byId[id] = element;
@@ -262,6 +263,7 @@ public sealed class BoardState
         "fill" => expected.ValueKind is JsonValueKind.True or JsonValueKind.False && (expected.ValueKind == JsonValueKind.True) == element.Fill,
         "text" => expected.ValueKind == JsonValueKind.Null ? element.Text is null : expected.ValueKind == JsonValueKind.String && expected.GetString() == element.Text,
         "size" => expected.ValueKind == JsonValueKind.Null ? element.Size is null : expected.ValueKind == JsonValueKind.Number && expected.GetDouble() == element.Size,
+        "rot" => expected.ValueKind == JsonValueKind.Number && expected.GetDouble() == (element.Rot ?? 0),
         "pts" => expected.ValueKind == JsonValueKind.Array && expected.GetArrayLength() == element.Pts.Count
             && expected.EnumerateArray().Select(v => v.GetDouble()).SequenceEqual(element.Pts),
         _ => false,
@@ -278,6 +280,7 @@ public sealed class BoardState
             case "text": element.Text = value.GetString(); break;
             case "size": element.Size = value.GetDouble(); break;
             case "pts": element.Pts = Numbers(value); break;
+            case "rot": element.Rot = value.GetDouble(); break;
         }
     }
 

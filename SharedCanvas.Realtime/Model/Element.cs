@@ -16,6 +16,9 @@ public sealed class Element
     [JsonPropertyName("pts")] public List<double> Pts { get; set; } = [];
     [JsonPropertyName("text")] public string? Text { get; set; }
     [JsonPropertyName("size")] public double? Size { get; set; }
+
+    /// <summary>Rotation in radians about the centre of the element's own geometry; absent (null) when never rotated.</summary>
+    [JsonPropertyName("rot"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Rot { get; set; }
     [JsonPropertyName("done")] public bool Done { get; set; }
     [JsonPropertyName("deleted")] public long? Deleted { get; set; }
     [JsonPropertyName("deletedBy")] public string? DeletedBy { get; set; }

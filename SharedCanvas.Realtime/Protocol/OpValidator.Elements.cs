@@ -55,6 +55,7 @@ public static partial class OpValidator
         Text = 1 << 7,
         Size = 1 << 8,
         Done = 1 << 9,
+        Rot = 1 << 10,
         Unknown = 1 << 15,
     }
 
@@ -71,6 +72,7 @@ public static partial class OpValidator
         if (name.SequenceEqual("text"u8)) return ElementKey.Text;
         if (name.SequenceEqual("size"u8)) return ElementKey.Size;
         if (name.SequenceEqual("done"u8)) return ElementKey.Done;
+        if (name.SequenceEqual("rot"u8)) return ElementKey.Rot;
         return ElementKey.Unknown;
     }
 
@@ -191,6 +193,7 @@ public static partial class OpValidator
         Pts = 1 << 6,
         Text = 1 << 7,
         Size = 1 << 8,
+        Rot = 1 << 10,
     }
 
     private static string? ValidateStyleValue(StyleField field, ref Utf8JsonReader reader, in OpLimits limits)
@@ -210,6 +213,9 @@ public static partial class OpValidator
                 return InRange(ref reader, 0.05, 1) ? null : "opacity must lie in 0.05-1";
             case StyleField.Size:
                 return InRange(ref reader, 4, 400) ? null : "size must lie in 4-400";
+            case StyleField.Rot:
+                // Radians, one turn: the board page keeps angles in (-π, π], rounded to 4 decimals.
+                return InRange(ref reader, -3.1416, 3.1416) ? null : "rot must lie in -3.1416-3.1416 (radians)";
             case StyleField.Fill:
                 return reader.TokenType is JsonTokenType.True or JsonTokenType.False ? null : "fill must be true or false";
             case StyleField.Text:
@@ -229,7 +235,7 @@ public static partial class OpValidator
             var key = ElementKeyOf(ref reader);
             if (key is ElementKey.Unknown or ElementKey.Id or ElementKey.T or ElementKey.Done)
             {
-                return "set and if take color, width, opacity, fill, text, size and pts";
+                return "set and if take color, width, opacity, fill, text, size, pts and rot";
             }
 
             if ((seen & key) != 0)

@@ -82,6 +82,27 @@ public sealed class SelectionTests(BrowserStackFixture stack) : BrowserTest(stac
         await SameRectAsync(ada, ben);
         Assert.Equal(kept[1] + 80, (await PtsAsync(ben, "rect"))[1], 0);
 
+        // The round handle above the box rotates: the line, turned a quarter about its centre, stands upright
+        // on Ben's screen, and he sees it turn while Ada drags.
+        await ada.Canvas.ClickAsync(new() { Position = new() { X = 700, Y = 250 } });
+        Assert.Equal(["line"], await SelectedTypesAsync(ada));
+        // The line's box is (650, 200)-(750, 300): centre (700, 250), rotate handle 24 px above (700, 200).
+        await ada.Page.Mouse.MoveAsync(box.X + 700, box.Y + 176);
+        await ada.Page.Mouse.DownAsync();
+        await ada.Page.Keyboard.DownAsync("Shift");
+        await ada.Page.Mouse.MoveAsync(box.X + 800, box.Y + 250, new() { Steps = 8 });
+        await ben.WaitForAsync("() => window.sharedCanvas.model.plainElements().some(e => e.t === 'line' && Math.abs((e.rot ?? 0) - Math.PI / 2) < 0.001)");
+        await ada.Page.Keyboard.UpAsync("Shift");
+        await ada.Page.Mouse.UpAsync();
+        await ada.WaitForSettledAsync(2);
+        await ben.NextFramesAsync();
+        await ada.ScreenshotAsync("rotate");
+        // The diagonal from (650, 200) to (750, 300) turned 90° runs from (750, 200) to (650, 300).
+        Assert.True(await ben.InkAtBoardAsync(735, 215, 3) > 0, "no ink where the turned line runs");
+        Assert.Equal(0, await ben.InkAtBoardAsync(665, 215, 3));
+        await ada.Page.Keyboard.PressAsync("Control+z");
+        await ben.WaitForAsync("() => window.sharedCanvas.model.plainElements().some(e => e.t === 'line' && (e.rot ?? 0) === 0)");
+
         // Ctrl+A selects everything, from any tool.
         await ada.ChooseToolAsync("Pen");
         await ada.Page.Keyboard.PressAsync("Control+a");

@@ -50,3 +50,23 @@ test('a selection box is the geometry itself, without the stroke', async () => {
   const line = { t: 'line', width: 4, pts: [650, 250, 750, 210], v: 1 };
   assert.deepEqual(selectionBox([rect, line]), { minX: 300, minY: 200, maxX: 750, maxY: 300 });
 });
+
+test('turning an element about the selection centre turns its own centre too and adds to its rotation', async () => {
+  const { turnedAbout, normalAngle } = await import('../../SharedCanvas.Web/wwwroot/js/board/geometry.js');
+  const line = { t: 'line', width: 4, pts: [100, 0, 120, 0], v: 1 };
+  const turned = turnedAbout(line, Math.PI / 2, 0, 0);
+  assert.equal(turned.rot, 1.5708);
+  // Its centre (110, 0) turned a quarter about the origin is (0, 110): the points moved by (-110, 110).
+  assert.deepEqual(turned.pts, [-10, 110, 10, 110]);
+  assert.equal(normalAngle(3 * Math.PI / 2), -1.5708);
+  assert.equal(normalAngle(Math.PI), 3.1416);
+});
+
+test('a turned element is hit where it is drawn, and its bounds follow it', async () => {
+  const { hits, bounds } = await import('../../SharedCanvas.Web/wwwroot/js/board/geometry.js');
+  const line = { t: 'line', width: 2, pts: [0, 0, 100, 0], rot: Math.PI / 2, v: 1 };
+  assert.equal(hits(line, 50, 40, 2), true, 'the turned line runs from (50, -50) to (50, 50)');
+  assert.equal(hits(line, 90, 0, 2), false);
+  const box = bounds(line);
+  assert.ok(Math.abs(box.minY + 51) < 0.01 && Math.abs(box.maxY - 51) < 0.01);
+});

@@ -1,6 +1,6 @@
 // Export (PNG of the view or of the whole drawing, SVG, JSON) and import of a JSON board.
 
-import { bounds, union, textLayout, FONT_FAMILY, TEXT_LINE_HEIGHT } from './geometry.js';
+import { bounds, union, pivotOf, textLayout, FONT_FAMILY, TEXT_LINE_HEIGHT } from './geometry.js';
 import { drawElement, freehandOutline, svgPath, arrowHead } from './renderer.js';
 
 export const FORMAT = 'sharedcanvas';
@@ -12,6 +12,7 @@ export function exportElements(model, which = () => true) {
   return Array.from(model.visibleElements()).filter(which).map(el => {
     const plain = { id: el.id, t: el.t, color: el.color, width: el.width, opacity: el.opacity, pts: el.pts.slice() };
     if (el.t === 'rect' || el.t === 'ellipse') plain.fill = el.fill;
+    if (el.rot) plain.rot = el.rot;
     if (el.t === 'text') {
       plain.text = el.text;
       plain.size = el.size;
@@ -64,7 +65,9 @@ export function exportSvg(model) {
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="${x} ${y} ${w} ${h}" width="${w}" height="${h}">`,
     `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="#ffffff"/>`];
   for (const el of model.visibleElements()) {
-    const common = `data-id="${escapeXml(el.id)}" data-type="${el.t}" opacity="${el.t === 'highlighter' ? Math.min(el.opacity, 0.35) : el.opacity}"`;
+    const pivot = el.rot ? pivotOf(el) : null;
+    const turn = pivot ? ` transform="rotate(${n(el.rot * 180 / Math.PI)} ${n(pivot.x)} ${n(pivot.y)})"` : '';
+    const common = `data-id="${escapeXml(el.id)}" data-type="${el.t}" opacity="${el.t === 'highlighter' ? Math.min(el.opacity, 0.35) : el.opacity}"${turn}`;
     const stroke = `stroke="${el.color}" stroke-width="${el.width}" stroke-linecap="round" stroke-linejoin="round"`;
     const p = el.pts;
     switch (el.t) {

@@ -22,10 +22,38 @@ export function textLayout(el) {
   return { size, lines, width, height: lines.length * size * TEXT_LINE_HEIGHT };
 }
 
-/** The element's bounding box, including half its stroke width. Cached per element version. */
+/** The box of the points of `box` turned by `rot` about (cx, cy). */
+function turnedBox(box, rot, cx, cy) {
+  const cos = Math.cos(rot), sin = Math.sin(rot);
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const [x, y] of [[box.minX, box.minY], [box.maxX, box.minY], [box.minX, box.maxY], [box.maxX, box.maxY]]) {
+    const tx = cx + (x - cx) * cos - (y - cy) * sin, ty = cy + (x - cx) * sin + (y - cy) * cos;
+    minX = Math.min(minX, tx); maxX = Math.max(maxX, tx);
+    minY = Math.min(minY, ty); maxY = Math.max(maxY, ty);
+  }
+  return { minX, minY, maxX, maxY };
+}
+
+/** The point an element turns about: the centre of its own geometry, unturned. */
+export function pivotOf(el) {
+  const box = ownBox(el);
+  return { x: (box.minX + box.maxX) / 2, y: (box.minY + box.maxY) / 2 };
+}
+
+/** The element's bounding box, including half its stroke width (and its rotation). Cached per element version. */
 export function bounds(el) {
   const cached = boundsCache.get(el);
-  if (cached && cached.v === el.v && cached.n === el.pts.length) return cached.box;
+  if (cached && cached.v === el.v && cached.n === el.pts.length && cached.rot === el.rot) return cached.box;
+  let box = unturnedBounds(el);
+  if (el.rot) {
+    const { x, y } = pivotOf(el);
+    box = turnedBox(box, el.rot, x, y);
+  }
+  boundsCache.set(el, { v: el.v, n: el.pts.length, rot: el.rot, box });
+  return box;
+}
+
+function unturnedBounds(el) {
   let box;
   if (el.t === 'text') {
     const [x, y] = el.pts;
@@ -44,7 +72,6 @@ export function bounds(el) {
     const pad = (el.t === 'arrow' ? Math.max(10, el.width * 3) : 0) + el.width / 2;
     box = { minX: minX - pad, minY: minY - pad, maxX: maxX + pad, maxY: maxY + pad };
   }
-  boundsCache.set(el, { v: el.v, n: el.pts.length, box });
   return box;
 }
 
@@ -76,7 +103,12 @@ function segmentDistance(px, py, x1, y1, x2, y2) {
  * the eraser keeps to what is drawn.
  */
 export function hits(el, x, y, tolerance, { inside = false } = {}) {
-  const box = bounds(el);
+  if (el.rot) {
+    // A turned element is tested in its own, unturned frame.
+    const c = pivotOf(el), cos = Math.cos(-el.rot), sin = Math.sin(-el.rot);
+    [x, y] = [c.x + (x - c.x) * cos - (y - c.y) * sin, c.y + (x - c.x) * sin + (y - c.y) * cos];
+  }
+  const box = unturnedBounds(el);
   if (x < box.minX - tolerance || x > box.maxX + tolerance || y < box.minY - tolerance || y > box.maxY + tolerance) return false;
   const reach = el.width / 2 + tolerance;
   const p = el.pts;
@@ -122,9 +154,17 @@ export function topmostAt(elements, x, y, tolerance, options) {
   return found;
 }
 
-/** The box of an element's own geometry: its points (a text, its laid-out box), without stroke or arrow head. */
+/** The box of an element's own geometry, as it is on the board (turned, for a rotated element). */
 export function pointsBox(el) {
-  if (el.t === 'text') return bounds(el);
+  const box = ownBox(el);
+  if (!el.rot) return box;
+  const { x, y } = pivotOf(el);
+  return turnedBox(box, el.rot, x, y);
+}
+
+/** The box of an element's own geometry, unturned: its points (a text, its laid-out box), without stroke or arrow head. */
+function ownBox(el) {
+  if (el.t === 'text') return unturnedBounds(el);
   const stride = pointStride(el.t);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (let i = 0; i + 1 < el.pts.length; i += stride) {
@@ -151,6 +191,11 @@ export function handlesOf(box) {
   return [['nw', box.minX, box.minY], ['ne', box.maxX, box.minY], ['sw', box.minX, box.maxY], ['se', box.maxX, box.maxY]];
 }
 
+/** Where a selection box's rotate handle is: 24 screen pixels above the middle of its top edge. */
+export function rotateHandleOf(box, scale) {
+  return { x: (box.minX + box.maxX) / 2, y: box.minY - 24 / scale };
+}
+
 /**
  * The box after dragging its `handle` corner to (x, y): the opposite corner is fixed; with `keepAspect`
  * (Shift) the box keeps its proportions. Never thinner than one board unit, never turned inside out.
@@ -175,6 +220,7 @@ export function resizedBox(box, handle, x, y, keepAspect) {
  * text's anchor moved and its size scaled. Returns the fields to set: { pts } or { pts, size }.
  */
 export function scaledInto(el, from, to) {
+  // (A turned element's points are mapped in the board's frame, then drawn turned about their new centre.)
   const sx = (to.maxX - to.minX) / Math.max(1e-9, from.maxX - from.minX);
   const sy = (to.maxY - to.minY) / Math.max(1e-9, from.maxY - from.minY);
   const mapX = x => Math.round((to.minX + (x - from.minX) * sx) * 100) / 100;
@@ -188,4 +234,30 @@ export function scaledInto(el, from, to) {
   if (el.t !== 'text') return { pts };
   const size = Math.max(4, Math.min(400, Math.round((el.size ?? 24) * Math.min(sx, sy) * 10) / 10));
   return { pts, size };
+}
+
+/** An angle in (-π, π], to 4 decimals (what the protocol takes for `rot`). */
+export function normalAngle(angle) {
+  let a = angle % (2 * Math.PI);
+  if (a > Math.PI) a -= 2 * Math.PI;
+  if (a <= -Math.PI) a += 2 * Math.PI;
+  return Math.max(-3.1416, Math.min(3.1416, Math.round(a * 10_000) / 10_000));
+}
+
+/**
+ * An element turned by `delta` about (cx, cy), as the fields to set: its own rotation grows by `delta`, and
+ * its points move so that its centre turns about (cx, cy) with the rest of the selection.
+ */
+export function turnedAbout(el, delta, cx, cy) {
+  const pivot = pivotOf(el);
+  const cos = Math.cos(delta), sin = Math.sin(delta);
+  const nx = cx + (pivot.x - cx) * cos - (pivot.y - cy) * sin, ny = cy + (pivot.x - cx) * sin + (pivot.y - cy) * cos;
+  const dx = nx - pivot.x, dy = ny - pivot.y;
+  const stride = pointStride(el.t);
+  const pts = el.pts.slice();
+  for (let i = 0; i + 1 < pts.length; i += stride) {
+    pts[i] = Math.round((pts[i] + dx) * 100) / 100;
+    pts[i + 1] = Math.round((pts[i + 1] + dy) * 100) / 100;
+  }
+  return { rot: normalAngle((el.rot ?? 0) + delta), pts };
 }

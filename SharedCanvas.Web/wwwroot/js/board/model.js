@@ -16,7 +16,7 @@ function sameValue(a, b) {
   return a === b;
 }
 
-const SETTABLE = ['color', 'width', 'opacity', 'fill', 'text', 'size', 'pts'];
+const SETTABLE = ['color', 'width', 'opacity', 'fill', 'text', 'size', 'pts', 'rot'];
 
 /** Coordinates stay within ±1,000,000 board units (docs/protocol.md §2), after a move too. */
 export const COORDINATE_LIMIT = 1_000_000;
@@ -66,6 +66,8 @@ export function applyOp(state, op, author, seq) {
         text: el.text ?? null, size: el.size ?? null,
         done: el.t === 'text' ? true : !!el.done,
         deleted: null, deletedBy: null,
+        // Rotation (radians) is there only once given, as the server's snapshots keep it.
+        ...(typeof el.rot === 'number' ? { rot: el.rot } : {}),
       });
       return;
     }
@@ -102,7 +104,8 @@ export function applyOp(state, op, author, seq) {
         const target = state.get(op.id);
         for (const field of SETTABLE) {
           if (!(field in op.set)) continue;
-          if (op.if && field in op.if && !sameValue(target[field], op.if[field])) continue;
+          const current = field === 'rot' ? (target.rot ?? 0) : target[field];
+          if (op.if && field in op.if && !sameValue(current, op.if[field])) continue;
           const v = op.set[field];
           if (field === 'pts' && !fitsElement(target.t, v)) continue;
           target[field] = Array.isArray(v) ? v.slice() : v;

@@ -4,7 +4,7 @@
 // pressure-shaped with perfect-freehand.
 
 import { getStroke } from '/lib/perfect-freehand/index.mjs';
-import { bounds, intersects, selectionBox, handlesOf, textLayout, FONT_FAMILY, TEXT_LINE_HEIGHT } from './geometry.js';
+import { bounds, intersects, selectionBox, handlesOf, pivotOf, rotateHandleOf, textLayout, FONT_FAMILY, TEXT_LINE_HEIGHT } from './geometry.js';
 
 const outlineCache = new WeakMap();
 
@@ -64,6 +64,12 @@ export function arrowHead(el) {
 /** Draws one element in board coordinates. */
 export function drawElement(ctx, el) {
   ctx.save();
+  if (el.rot) {
+    const { x, y } = pivotOf(el);
+    ctx.translate(x, y);
+    ctx.rotate(el.rot);
+    ctx.translate(-x, -y);
+  }
   ctx.globalAlpha = el.opacity ?? 1;
   ctx.strokeStyle = el.color;
   ctx.fillStyle = el.color;
@@ -272,6 +278,16 @@ export class Renderer {
         ctx.fillRect(x - size / 2 + offsetX, y - size / 2 + offsetY, size, size);
         ctx.strokeRect(x - size / 2 + offsetX, y - size / 2 + offsetY, size, size);
       }
+      // The rotate handle: a circle above the box's top edge, on a short stem.
+      const turn = rotateHandleOf(box, this.viewport.scale);
+      ctx.beginPath();
+      ctx.moveTo((box.minX + box.maxX) / 2 + offsetX, box.minY + offsetY);
+      ctx.lineTo(turn.x + offsetX, turn.y + offsetY);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.arc(turn.x + offsetX, turn.y + offsetY, 5 * unit, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
       ctx.setLineDash([6 * unit, 4 * unit]);
     }
     if (marquee) {

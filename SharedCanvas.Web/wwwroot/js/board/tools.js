@@ -4,7 +4,7 @@
 // Every tool receives the board page's `app`: { model, connection, viewport, renderer, history, style,
 // nextElementId(), textEditor, selection }.
 
-import { bounds, contains, hits, topmostAt, selectionBox, handlesOf, resizedBox, scaledInto } from './geometry.js';
+import { bounds, contains, hits, topmostAt, selectionBox, handlesOf, resizedBox, scaledInto, rotateHandleOf, turnedAbout } from './geometry.js';
 
 const BATCH_INTERVAL_MS = 30;     // pen points travel in small batches while a stroke is drawn
 const SHAPE_INTERVAL_MS = 40;     // shapes being dragged are shown to the others this often
@@ -213,8 +213,9 @@ export class EraserTool {
 
 /**
  * Select: click (inside a hollow shape too) or drag a marquee to select, Shift to add; drag to move; drag a
- * corner handle of the selection's box to resize (Shift keeps its proportions); Delete removes; Ctrl+A
- * selects everything; style changes apply to the selection. A move or resize reaches the others while it
+ * corner handle of the selection's box to resize (Shift keeps its proportions), the round handle above it
+ * to rotate (Shift: 15° steps); Delete removes; Ctrl+A
+ * selects everything; style changes apply to the selection. A move, resize or rotation reaches the others while it
  * is dragged (SHAPE_INTERVAL_MS), and is one undo step when it is let go.
  */
 export class SelectTool {
@@ -238,7 +239,26 @@ export class SelectTool {
     return handlesOf(box).find(([, x, y]) => Math.abs(p.x - x) <= reach && Math.abs(p.y - y) <= reach)?.[0] ?? null;
   }
 
+  /** Whether the point is on the selection's rotate handle. */
+  onRotateHandle(p) {
+    const elements = this.selectedElements();
+    if (elements.length === 0) return false;
+    const turn = rotateHandleOf(selectionBox(elements), this.app.viewport.scale);
+    return Math.hypot(p.x - turn.x, p.y - turn.y) <= 9 / this.app.viewport.scale;
+  }
+
   down(event, p) {
+    if (this.onRotateHandle(p)) {
+      const elements = this.selectedElements();
+      const box = selectionBox(elements);
+      const cx = (box.minX + box.maxX) / 2, cy = (box.minY + box.maxY) / 2;
+      this.drag = {
+        kind: 'rotate', cx, cy, start: Math.atan2(p.y - cy, p.x - cx), delta: 0, sent: 0, timer: 0,
+        trace: this.app.connection.newTrace(),
+        originals: elements.map(el => ({ id: el.id, el: { ...el, pts: el.pts.slice() } })),
+      };
+      return;
+    }
     const handle = this.handleAt(p);
     if (handle) {
       const elements = this.selectedElements();
@@ -280,6 +300,11 @@ export class SelectTool {
     } else if (drag.kind === 'resize') {
       drag.latest = resizedBox(drag.box, drag.handle, p.x, p.y, event.shiftKey);
       this.soon(() => this.sendResize());
+    } else if (drag.kind === 'rotate') {
+      const delta = Math.atan2(p.y - drag.cy, p.x - drag.cx) - drag.start;
+      // Shift turns in steps of 15°.
+      drag.delta = event.shiftKey ? Math.round(delta / (Math.PI / 12)) * (Math.PI / 12) : delta;
+      this.soon(() => this.sendRotate());
     } else {
       preview.marquee = { x1: drag.x, y1: drag.y, x2: p.x, y2: p.y };
       const box = { minX: Math.min(drag.x, p.x), minY: Math.min(drag.y, p.y), maxX: Math.max(drag.x, p.x), maxY: Math.max(drag.y, p.y) };
@@ -335,10 +360,34 @@ export class SelectTool {
     drag.sentBox = drag.latest;
   }
 
+  sendRotate() {
+    const drag = this.drag;
+    if (drag?.kind !== 'rotate') return;
+    clearTimeout(drag.timer);
+    drag.timer = 0;
+    drag.sent = performance.now();
+    for (const original of drag.originals) {
+      this.app.connection.send({ k: 'update', id: original.id, set: turnedAbout(original.el, drag.delta, drag.cx, drag.cy) }, drag.trace);
+    }
+  }
+
   up() {
     const drag = this.drag;
     this.drag = null;
     if (!drag) return;
+    if (drag.kind === 'rotate') {
+      if (drag.delta !== 0) {
+        this.drag = drag;
+        this.sendRotate();
+        this.drag = null;
+        this.app.history.restyled(drag.originals.map(original => ({
+          id: original.id,
+          before: { rot: original.el.rot ?? 0, pts: original.el.pts },
+          after: turnedAbout(original.el, drag.delta, drag.cx, drag.cy),
+        })));
+      }
+      return;
+    }
     const preview = this.app.renderer.preview;
     if (drag.kind === 'move') {
       this.drag = drag;
