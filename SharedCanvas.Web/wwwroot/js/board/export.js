@@ -152,6 +152,7 @@ function sendElements(connection, elements, limits) {
   for (const source of elements) {
     const el = { id: source.id, t: source.t, color: source.color, width: source.width, opacity: source.opacity, pts: source.pts.slice(0, maxPoints) };
     if (source.t === 'rect' || source.t === 'ellipse') el.fill = !!source.fill;
+    if (typeof source.rot === 'number' && Math.abs(source.rot) <= 3.1416 && source.rot !== 0) el.rot = source.rot;
     if (source.t === 'text') {
       el.text = source.text;
       if (typeof source.size === 'number') el.size = source.size;
