@@ -175,11 +175,16 @@ export class BoardConnection extends EventTarget {
     let saved = this.store.load();
     if (saved && !(await claimClientId(saved.client))) saved = null;
     if (!saved) {
-      // A new tab: take over the work of a closed one (its client id is free once its tab is gone).
-      for (const earlier of await this.store.unsentSessions()) {
-        if (await claimClientId(earlier.client)) {
-          saved = earlier;
-          break;
+      // A new tab: take over the work of a closed one (its client id is free once its tab is gone). A tab
+      // closed a moment ago may still hold its lock for a little while: ask again for up to two seconds.
+      const earlier = await this.store.unsentSessions();
+      for (let attempt = 0; !saved && earlier.length > 0 && attempt < 10; attempt++) {
+        if (attempt > 0) await new Promise(resolve => setTimeout(resolve, 200));
+        for (const session of earlier) {
+          if (await claimClientId(session.client)) {
+            saved = session;
+            break;
+          }
         }
       }
     }
