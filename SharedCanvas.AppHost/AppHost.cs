@@ -46,4 +46,15 @@ web.WithEnvironment("Auth__Issuer", siteUrl)
 realtime.WithEnvironment("Auth__Issuer", siteUrl)
     .WithEnvironment("Realtime__AllowedOrigins__0", siteUrl);
 
+// The board page's diagnostics link a stroke to its trace in this dashboard (docs/observability.md). The
+// dashboard is a resource of its own, added as the app starts; its endpoint resolves to wherever it listens.
+web.WithEnvironment(context =>
+{
+    if (builder.Resources.OfType<IResourceWithEndpoints>().FirstOrDefault(r => r.Name == "aspire-dashboard") is { } dashboard
+        && dashboard.Annotations.OfType<EndpointAnnotation>().FirstOrDefault(e => e.UriScheme is "http" or "https") is { } endpoint)
+    {
+        context.EnvironmentVariables["Diagnostics__DashboardUrl"] = dashboard.GetEndpoint(endpoint.Name);
+    }
+});
+
 builder.Build().Run();

@@ -30,6 +30,7 @@ internal static class AccountExtensions
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddScoped<RefreshTokenService>();
         builder.Services.AddScoped<BoardService>();
+        builder.Services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.SectionName);
         builder.Services.AddOptions<TrashOptions>().BindConfiguration(TrashOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<TrashPurger>();
         builder.Services.AddSingleton<BoardEvents>();

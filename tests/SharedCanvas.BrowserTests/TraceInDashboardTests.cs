@@ -76,6 +76,53 @@ public sealed class TraceInDashboardTests(BrowserStackFixture stack) : BrowserTe
         ben.AssertNoScriptErrors();
     }
 
+    [Fact]
+    public async Task TheLastStrokesTraceIsOneClickAwayAndSearchableByBoardElementAndUser()
+    {
+        var ada = await OnePersonOnANewBoardAsync();
+        await ada.DrawAsync((200, 200), (320, 240));
+        await ada.WaitForSettledAsync(1);
+        var elementId = (await ada.ElementsAsync())[0].GetProperty("id").GetString()!;
+        var boardId = await ada.Page.EvaluateAsync<string>("() => document.getElementById('board').dataset.boardId");
+        var userId = await ada.Page.EvaluateAsync<string>("() => window.sharedCanvas.model.me.user");
+
+        // The connection chip's diagnostics panel names the replica and the last stroke's trace, with a link.
+        var panel = ada.Page.GetByTestId("diagnostics");
+        await panel.GetByLabel("Diagnostics").ClickAsync();
+        var traceId = await panel.Locator(".trace").InnerTextAsync();
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        await Assertions.Expect(panel.Locator(".replica")).Not.ToHaveTextAsync("–");
+        var link = panel.GetByRole(AriaRole.Link, new() { Name = "Open its trace in the dashboard" });
+        await Assertions.Expect(link).ToBeVisibleAsync();
+        var login = (await Stack.App.GetDashboardUrlAsync(CancellationToken.None))!;
+        Assert.Equal($"{login.GetLeftPart(UriPartial.Authority)}/traces/detail/{traceId}", await link.GetAttributeAsync("href"));
+        await ada.ScreenshotAsync("diagnostics");
+
+        // That trace is the stroke's, and its spans carry what the dashboard's filter searches: board, element, user.
+        using var telemetry = await DashboardTelemetry.ConnectAsync(Stack.App);
+        using var trace = await telemetry.WaitForAsync($"traces/{traceId}", d =>
+            DashboardTelemetry.Spans(d).Any(s => Name(s.Span) == "receive boards/{id}" && Kind(s.Span) == "end"));
+        var receive = DashboardTelemetry.Spans(trace).First(s => Name(s.Span) == "receive boards/{id}").Span;
+        Assert.Equal(elementId, DashboardTelemetry.Attribute(receive, "sharedcanvas.element.id"));
+        Assert.Equal(boardId, DashboardTelemetry.Attribute(receive, "sharedcanvas.board.id"));
+        Assert.Equal(userId, DashboardTelemetry.Attribute(receive, "enduser.id"));
+
+        // And the link opens it in the dashboard.
+        var dashboard = await Stack.Browser.NewPageAsync();
+        try
+        {
+            await dashboard.GotoAsync(login.ToString());
+            await dashboard.GotoAsync((await link.GetAttributeAsync("href"))!);
+            await Assertions.Expect(dashboard.GetByText("MSG sharedcanvas fan-out").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+        finally
+        {
+            await dashboard.CloseAsync();
+        }
+
+        ada.AssertNoScriptErrors();
+    }
+
     private static async Task<string> ReplicaAsync(BoardPage page) =>
         await page.Page.EvaluateAsync<string>("() => window.sharedCanvas.connection.server");
 

@@ -51,12 +51,14 @@ public class StackFixture : IAsyncLifetime
     private async Task InitializeStackAsync(Func<DistributedApplication, Task>? whileStarting = null)
     {
         using var build = new CancellationTokenSource(BuildTimeout);
+        string[] args =
+        [
+            $"--SharedCanvas:DataDirectory={DataDirectory}",
+            $"--SharedCanvas:RealtimeReplicas={RealtimeReplicas}",
+            "--Redis:Mode=executable",
+        ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SharedCanvas_AppHost>(
-            [
-                $"--SharedCanvas:DataDirectory={DataDirectory}",
-                $"--SharedCanvas:RealtimeReplicas={RealtimeReplicas}",
-                "--Redis:Mode=executable",
-            ],
+            args,
             (options, _) => options.DisableDashboard = !EnableDashboard,
             build.Token);
         // The services' own logs stay in the dashboard's and the resource's logs; the test output shows

@@ -8,8 +8,17 @@ namespace SharedCanvas.Web.Pages.Boards;
 
 /// <summary>The whiteboard page: the canvas, the tools, and the connection to the realtime service.</summary>
 [Authorize]
-public sealed class BoardModel(BoardService boards) : PageModel
+public sealed class BoardModel(BoardService boards, Microsoft.Extensions.Options.IOptions<Extensions.DiagnosticsOptions> diagnostics, IWebHostEnvironment environment) : PageModel
 {
+    /// <summary>Whether the connection chip opens the diagnostics panel (Development, or when the site enables it).</summary>
+    public bool Diagnostics => diagnostics.Value.Enabled ?? environment.IsDevelopment();
+
+    /// <summary>The dashboard a stroke's trace opens in: an absolute http(s) address, or empty.</summary>
+    public string DashboardUrl =>
+        Uri.TryCreate(diagnostics.Value.DashboardUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : "";
+
     public string Id { get; private set; } = "";
 
     public string Name { get; private set; } = "";

@@ -220,6 +220,11 @@ export class BoardConnection extends EventTarget {
    * (from `newTrace`), it carries a W3C traceparent in that trace.
    */
   send(op, trace) {
+    if (trace?.sampled && op.k === 'add' && this.lastTrace?.id !== trace.id) {
+      // The trace of the person's latest stroke or action, for the diagnostics panel.
+      this.lastTrace = { id: trace.id, element: op.el?.id ?? null };
+      this.dispatchEvent(new CustomEvent('trace', { detail: this.lastTrace }));
+    }
     const n = this.nextN++;
     const tp = trace ? `00-${trace.id}-${randomHex(8)}-${trace.sampled ? '01' : '00'}` : undefined;
     const entry = tp ? { n, op, tp } : { n, op };

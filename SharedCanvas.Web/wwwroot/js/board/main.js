@@ -259,6 +259,21 @@ connection.addEventListener('welcome', ({ detail }) => {
   connection.server = detail.server; // the realtime replica holding this socket
 });
 
+// Diagnostics (Development, or where the site enables them): the replica, and the last stroke's trace.
+const diagnostics = root.querySelector('[data-testid=diagnostics]');
+if (diagnostics) {
+  const dashboard = diagnostics.dataset.dashboardUrl;
+  connection.addEventListener('welcome', ({ detail }) => { diagnostics.querySelector('.replica').textContent = detail.server ?? '–'; });
+  connection.addEventListener('trace', ({ detail }) => {
+    diagnostics.querySelector('.trace').textContent = detail.id;
+    const link = diagnostics.querySelector('.trace-link');
+    if (dashboard) {
+      link.href = `${dashboard}/traces/detail/${detail.id}`;
+      link.hidden = false;
+    }
+  });
+}
+
 // Tests and the browser benchmark read the page's state through this handle; nothing else uses it.
 window.sharedCanvas = { model, connection, renderer, viewport, history, app, presence };
 
