@@ -9,7 +9,9 @@ import { History } from './history.js';
 import { Presence } from './presence.js';
 import { TextEditor } from './text-editor.js';
 import { Toolbar } from './toolbar.js';
-import { FreehandTool, ShapeTool, TextTool, EraserTool, SelectTool, HandTool, attachInput } from './tools.js';
+import { FreehandTool, ShapeTool, TextTool, EraserTool, HandTool } from './tools.js';
+import { SelectTool } from './select-tool.js';
+import { attachInput } from './input.js';
 import { bounds, union } from './geometry.js';
 import { exportJson, exportPng, exportSvg, download, importElements } from './export.js';
 
