@@ -1,5 +1,10 @@
 // The connection to the realtime service (docs/protocol.md): token, socket, hello, resend of
-// unacknowledged operations, in-band token renewal, reconnect with backoff and jitter.
+// unacknowledged operations, in-band token renewal, reconnect with backoff and jitter, and telling offline
+// and silent sockets apart from live ones. Where unsent operations are kept is pending-store.js.
+// (Somewhat over 300 lines, on purpose: the session's states — connecting, live, offline, ended — and what
+// each server message does to them are easier to check against the protocol when they are read together.)
+
+import { PendingStore } from './pending-store.js';
 
 const RESUMABLE = new Set([1001, 1006, 1011, 1012, 1013, 4401]);
 
@@ -25,88 +30,6 @@ function randomHex(bytes) {
  */
 export function newTrace(sampleRatio = 1) {
   return { id: randomHex(16), sampled: Math.random() < sampleRatio };
-}
-
-/** Holds a lock named after the client id for as long as the page lives; false if another tab holds it. */
-function claimClientId(id) {
-  if (!navigator.locks) return Promise.resolve(true);
-  return new Promise(resolve => {
-    navigator.locks.request(`sharedcanvas-client-${id}`, { ifAvailable: true }, lock => {
-      resolve(lock !== null);
-      return lock ? new Promise(() => {}) : undefined;
-    });
-  });
-}
-
-const isSession = saved => saved && typeof saved.client === 'string' && Array.isArray(saved.pending);
-
-/**
- * Operations not yet acknowledged survive a reload of the page (sessionStorage, per tab and board) and the
- * closing of the tab (IndexedDB, per board and client id): work drawn offline is sent on the next visit,
- * under its own client id and numbers, so that the server applies it once however often it arrives.
- */
-class PendingStore {
-  constructor(boardId) {
-    this.boardId = boardId;
-    this.key = `sharedcanvas:${boardId}:session`;
-    this.db = null;
-  }
-
-  load() {
-    try {
-      const saved = JSON.parse(sessionStorage.getItem(this.key) ?? 'null');
-      if (isSession(saved)) return saved;
-    } catch { /* a damaged entry starts a fresh session */ }
-    return null;
-  }
-
-  save(state) {
-    try {
-      sessionStorage.setItem(this.key, JSON.stringify(state));
-    } catch { /* storage full or unavailable: the operations still live in memory */ }
-    this.saveDurably(state);
-  }
-
-  /** The database, or null where the browser has none (or refuses it: private modes, node's tests). */
-  open() {
-    if (this.db) return this.db;
-    this.db = new Promise(resolve => {
-      if (typeof indexedDB === 'undefined') return resolve(null);
-      const request = indexedDB.open('sharedcanvas', 1);
-      request.onupgradeneeded = () => request.result.createObjectStore('sessions', { keyPath: ['board', 'client'] });
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => resolve(null);
-      request.onblocked = () => resolve(null);
-    });
-    return this.db;
-  }
-
-  async saveDurably(state) {
-    const db = await this.open();
-    if (!db) return;
-    try {
-      const sessions = db.transaction('sessions', 'readwrite').objectStore('sessions');
-      // A session with nothing left to send needs no keeping: the next visit starts a fresh one.
-      if (state.pending.length === 0 && state.unconfirmed.length === 0) sessions.delete([this.boardId, state.client]);
-      else sessions.put({ board: this.boardId, ...state, savedAt: Date.now() });
-    } catch { /* a closing database: sessionStorage still has it for a reload */ }
-  }
-
-  /** Earlier sessions of this board with work left in them, newest first (tabs that were closed, or are open). */
-  async unsentSessions() {
-    const db = await this.open();
-    if (!db) return [];
-    return new Promise(resolve => {
-      try {
-        const request = db.transaction('sessions').objectStore('sessions')
-          .getAll(IDBKeyRange.bound([this.boardId, ''], [this.boardId, '\uffff']));
-        request.onsuccess = () => resolve(request.result.filter(isSession).sort((a, b) => b.savedAt - a.savedAt));
-        request.onerror = () => resolve([]);
-      } catch {
-        resolve([]);
-      }
-    });
-  }
 }
 
 export class BoardConnection extends EventTarget {
@@ -159,39 +82,21 @@ export class BoardConnection extends EventTarget {
   get unsavedStrokes() {
     const strokes = new Set();
     let loose = 0;
-    for (const entry of [...this.unacked, ...this.unconfirmed]) {
-      if (entry.tp) strokes.add(entry.tp.split('-')[1]);
-      else loose++;
+    for (const entries of [this.unacked, this.unconfirmed]) {
+      for (const entry of entries) {
+        if (entry.tp) strokes.add(entry.tp.split('-')[1]);
+        else loose++;
+      }
     }
     return strokes.size + loose;
   }
 
   /**
-   * Takes up this tab's session for the board (its client id and unacknowledged operations, kept across
-   * reloads), then connects. A duplicated tab inherits a copy of the session storage: the Web Lock on the
-   * client id tells it that the id is taken, and it starts a fresh session instead of sending as the other tab.
+   * Takes up a session for the board (its client id and unacknowledged operations: see PendingStore.take),
+   * then connects.
    */
   async start() {
-    let saved = this.store.load();
-    if (saved && !(await claimClientId(saved.client))) saved = null;
-    if (!saved) {
-      // A new tab: take over the work of a closed one (its client id is free once its tab is gone). A tab
-      // closed a moment ago may still hold its lock for a little while: ask again for up to two seconds.
-      const earlier = await this.store.unsentSessions();
-      for (let attempt = 0; !saved && earlier.length > 0 && attempt < 10; attempt++) {
-        if (attempt > 0) await new Promise(resolve => setTimeout(resolve, 200));
-        for (const session of earlier) {
-          if (await claimClientId(session.client)) {
-            saved = session;
-            break;
-          }
-        }
-      }
-    }
-    if (!saved) {
-      saved = { client: randomId(), nextN: 1, pending: [], unconfirmed: [] };
-      await claimClientId(saved.client);
-    }
+    const saved = await this.store.take(() => ({ client: randomId(), nextN: 1, pending: [], unconfirmed: [] }));
     this.client = saved.client;
     this.nextN = saved.nextN;
     this.unacked = saved.pending;
@@ -222,7 +127,7 @@ export class BoardConnection extends EventTarget {
   send(op, trace) {
     if (trace?.sampled && op.k === 'add' && this.lastTrace?.id !== trace.id) {
       // The trace of the person's latest stroke or action, for the diagnostics panel.
-      this.lastTrace = { id: trace.id, element: op.el?.id ?? null };
+      this.lastTrace = { id: trace.id };
       this.dispatchEvent(new CustomEvent('trace', { detail: this.lastTrace }));
     }
     const n = this.nextN++;
@@ -434,12 +339,17 @@ export class BoardConnection extends EventTarget {
     }
   }
 
-  closed(socket, event) {
-    if (socket !== this.socket) return;
+  /** Forgets the current socket: nothing more is sent on it, and its token is not renewed. */
+  detach() {
     this.socket = null;
     this.synced = false;
     this.helloSent = false;
     clearTimeout(this.refreshTimer);
+  }
+
+  closed(socket, event) {
+    if (socket !== this.socket) return;
+    this.detach();
     if (this.stopped) return;
     if (event.code === 4404) {
       this.end('deleted', 'Board deleted');
@@ -476,10 +386,7 @@ export class BoardConnection extends EventTarget {
     this.setState('offline');
     const socket = this.socket;
     if (!socket) return;
-    this.socket = null;
-    this.synced = false;
-    this.helloSent = false;
-    clearTimeout(this.refreshTimer);
+    this.detach();
     try {
       socket.close(1000, 'silent');
     } catch { /* already closing */ }
