@@ -53,26 +53,12 @@ export function bounds(el) {
   return box;
 }
 
+/** The box of an element's geometry with half its stroke width (and an arrow's head) around it, unturned. */
 function unturnedBounds(el) {
-  let box;
-  if (el.t === 'text') {
-    const [x, y] = el.pts;
-    const { width, height } = textLayout(el);
-    box = { minX: x, minY: y, maxX: x + width, maxY: y + height };
-  } else {
-    const stride = pointStride(el.t);
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let i = 0; i + 1 < el.pts.length; i += stride) {
-      const x = el.pts[i], y = el.pts[i + 1];
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
-    const pad = (el.t === 'arrow' ? Math.max(10, el.width * 3) : 0) + el.width / 2;
-    box = { minX: minX - pad, minY: minY - pad, maxX: maxX + pad, maxY: maxY + pad };
-  }
-  return box;
+  const box = ownBox(el);
+  if (el.t === 'text') return box;
+  const pad = (el.t === 'arrow' ? Math.max(10, el.width * 3) : 0) + el.width / 2;
+  return { minX: box.minX - pad, minY: box.minY - pad, maxX: box.maxX + pad, maxY: box.maxY + pad };
 }
 
 export function union(a, b) {
@@ -164,14 +150,19 @@ export function pointsBox(el) {
 
 /** The box of an element's own geometry, unturned: its points (a text, its laid-out box), without stroke or arrow head. */
 function ownBox(el) {
-  if (el.t === 'text') return unturnedBounds(el);
+  if (el.t === 'text') {
+    const [x, y] = el.pts;
+    const { width, height } = textLayout(el);
+    return { minX: x, minY: y, maxX: x + width, maxY: y + height };
+  }
   const stride = pointStride(el.t);
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (let i = 0; i + 1 < el.pts.length; i += stride) {
-    minX = Math.min(minX, el.pts[i]);
-    maxX = Math.max(maxX, el.pts[i]);
-    minY = Math.min(minY, el.pts[i + 1]);
-    maxY = Math.max(maxY, el.pts[i + 1]);
+    const x = el.pts[i], y = el.pts[i + 1];
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
   }
   return { minX, minY, maxX, maxY };
 }
