@@ -116,10 +116,14 @@ public sealed class BoardPage
     public async Task<JsonElement> ElementsAsync() =>
         await Page.EvaluateAsync<JsonElement>("() => Array.from(window.sharedCanvas.model.visibleElements())");
 
-    /// <summary>How many canvas pixels in a square around a point (canvas CSS coordinates) are not background.</summary>
+    /// <summary>
+    /// How many canvas pixels in a square around a point (canvas CSS coordinates) are not background, read after
+    /// the next two animation frames: the renderer draws a change on the next frame, never at once.
+    /// </summary>
     public async Task<int> InkAroundAsync(double x, double y, int radius = 4) =>
         await Page.EvaluateAsync<int>("""
-            ([x, y, r]) => {
+            async ([x, y, r]) => {
+              await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
               const canvas = document.getElementById('canvas');
               const ratio = canvas.width / canvas.clientWidth;
               const data = canvas.getContext('2d').getImageData(Math.round((x - r) * ratio), Math.round((y - r) * ratio),
