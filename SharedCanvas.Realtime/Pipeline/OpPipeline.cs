@@ -13,9 +13,10 @@ namespace SharedCanvas.Realtime.Pipeline;
 /// <param name="AuthorPart">The sender's <c>,"author":"…"</c>, written once per socket.</param>
 /// <param name="TraceParent">The browser's <c>traceparent</c> (continued when nothing traces here).</param>
 /// <param name="Receive">The span of the message's receipt, if traced.</param>
+/// <param name="InputAt">The sender's claimed time of the input the operation carries (Unix ms), 0 if absent.</param>
 public readonly record struct OpRequest(
     BoardKeys Keys, BoardPrincipal Principal, string ConnectionId, byte[] ClientId, byte[] ClientPart, byte[] AuthorPart,
-    long N, ReadOnlyMemory<byte> Op, ReadOnlyMemory<byte> TraceParent, DateTimeOffset Now, Activity? Receive);
+    long N, ReadOnlyMemory<byte> Op, ReadOnlyMemory<byte> TraceParent, DateTimeOffset Now, Activity? Receive, long InputAt = 0);
 
 /// <summary>What became of an operation.</summary>
 public enum OpVerdict
@@ -97,7 +98,7 @@ public sealed partial class OpPipeline(IOperationLog log, MessageLimits limits, 
             try
             {
                 var timestamp = request.Now.ToUnixTimeMilliseconds();
-                var length = OpEnvelope.WriteTail(tail, request.ClientPart, request.N, timestamp, traceParent.Span, elementId.Span, request.AuthorPart, op.Span);
+                var length = OpEnvelope.WriteTail(tail, request.ClientPart, request.N, timestamp, traceParent.Span, elementId.Span, request.InputAt, request.AuthorPart, op.Span);
                 AppendResult result;
                 try
                 {

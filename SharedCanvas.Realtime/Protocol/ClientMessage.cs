@@ -20,6 +20,8 @@ public struct ClientMessage
     public long N;
     public Range Op;
     public Range TraceParent;
+    /// <summary><c>op</c>: when the sender's input that the operation carries happened (Unix ms, the sender's clock); 0 if absent.</summary>
+    public long At;
     public Range Client;
     public long Since;
     public bool HasSince;

@@ -24,7 +24,7 @@ public static class ClientMessageReader
     public const long MaxSafeInteger = 9007199254740991;
 
     [Flags]
-    private enum Field : ushort
+    private enum Field : uint
     {
         None = 0,
         Type = 1 << 0,
@@ -43,7 +43,8 @@ public static class ClientMessageReader
         Vw = 1 << 13,
         Vh = 1 << 14,
         View = Vx | Vy | Vw | Vh,
-        Other = 1 << 15,
+        At = 1 << 15,
+        Other = 1 << 16,
     }
 
     public static ParseStatus Parse(ReadOnlySpan<byte> json, out ClientMessage message, out string? detail)
@@ -122,6 +123,15 @@ public static class ClientMessageReader
                     if (!TryStringRange(ref reader, 55, out message.TraceParent) || !TraceParents.IsValid(json[message.TraceParent]))
                     {
                         detail = "tp must be a W3C traceparent";
+                        return ParseStatus.SchemaViolation;
+                    }
+
+                    break;
+                case Field.At:
+                    // A claim of the sender's, relayed for the receivers' glass-to-glass latency only.
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out message.At) || message.At < 1 || message.At > MaxSafeInteger)
+                    {
+                        detail = "at must be a time in Unix milliseconds";
                         return ParseStatus.SchemaViolation;
                     }
 
@@ -310,6 +320,7 @@ public static class ClientMessageReader
             1 when name[0] == (byte)'t' => Field.T,
             2 when name.SequenceEqual("op"u8) => Field.Op,
             2 when name.SequenceEqual("tp"u8) => Field.Tp,
+            2 when name.SequenceEqual("at"u8) => Field.At,
             2 when name.SequenceEqual("vx"u8) => Field.Vx,
             2 when name.SequenceEqual("vy"u8) => Field.Vy,
             2 when name.SequenceEqual("vw"u8) => Field.Vw,

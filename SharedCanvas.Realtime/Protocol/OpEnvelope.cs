@@ -6,7 +6,7 @@ namespace SharedCanvas.Realtime.Protocol;
 
 /// <summary>
 /// The server's form of an operation, as stored in the board's log and broadcast to every socket
-/// (docs/protocol.md §4.3): <c>{"type":"op","seq":S,"client":"C","n":N,"ts":T,"tp":"…","eid":"…","author":"U","op":{…}}</c>.
+/// (docs/protocol.md §4.3): <c>{"type":"op","seq":S,"client":"C","n":N,"ts":T,"tp":"…","eid":"…","at":A,"author":"U","op":{…}}</c>.
 /// The log script writes the head up to the sequence number; the server writes the rest (the tail) once,
 /// and every replica forwards the same bytes to every socket.
 /// </summary>
@@ -16,7 +16,7 @@ public static class OpEnvelope
     public static ReadOnlySpan<byte> Head => "{\"type\":\"op\",\"seq\":"u8;
 
     /// <summary>Upper bound of the tail's length besides the operation and the per-connection parts.</summary>
-    public const int TailOverhead = 128;
+    public const int TailOverhead = 160;
 
     /// <summary><c>,"client":"C"</c> for a connection's client id (already restricted to safe characters).</summary>
     public static byte[] ClientPart(ReadOnlySpan<byte> clientId)
@@ -35,7 +35,7 @@ public static class OpEnvelope
 
     /// <summary>Writes the tail (everything after the sequence number) and returns its length.</summary>
     public static int WriteTail(Span<byte> destination, ReadOnlySpan<byte> clientPart, long n, long timestamp,
-        ReadOnlySpan<byte> traceParent, ReadOnlySpan<byte> elementId, ReadOnlySpan<byte> authorPart, ReadOnlySpan<byte> op)
+        ReadOnlySpan<byte> traceParent, ReadOnlySpan<byte> elementId, long inputAt, ReadOnlySpan<byte> authorPart, ReadOnlySpan<byte> op)
     {
         var length = 0;
         Append(destination, ref length, clientPart);
@@ -57,6 +57,13 @@ public static class OpEnvelope
             Append(destination, ref length, ",\"eid\":\""u8);
             Append(destination, ref length, elementId);
             destination[length++] = (byte)'"';
+        }
+
+        if (inputAt > 0)
+        {
+            Append(destination, ref length, ",\"at\":"u8);
+            Utf8Formatter.TryFormat(inputAt, destination[length..], out written);
+            length += written;
         }
 
         Append(destination, ref length, authorPart);

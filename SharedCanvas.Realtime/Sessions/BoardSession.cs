@@ -226,7 +226,7 @@ public sealed partial class BoardSession : IBoardMember
 
         RealtimeTelemetry.TagMessageId(receive, _clientId, parsed.N);
         var outcome = await _services.Pipeline.AppendAsync(new OpRequest(Keys, _principal, Id, _clientId, _clientPart, _authorPart,
-            parsed.N, message[parsed.Op], message[parsed.TraceParent], now, receive));
+            parsed.N, message[parsed.Op], message[parsed.TraceParent], now, receive, parsed.At));
         switch (outcome.Verdict)
         {
             case OpVerdict.Appended:

@@ -12,7 +12,7 @@ public sealed class ClientMessageReaderTests
     [Fact]
     public void OpMessageIsReadWithItsNumberOperationAndTraceParent()
     {
-        var json = """{"type":"op","n":17,"op":{"k":"end","id":"a"},"tp":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}""";
+        var json = """{"type":"op","n":17,"op":{"k":"end","id":"a"},"tp":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","at":1767000000123}""";
         var bytes = Encoding.UTF8.GetBytes(json);
 
         var status = ClientMessageReader.Parse(bytes, out var message, out _);
@@ -22,6 +22,7 @@ public sealed class ClientMessageReaderTests
         Assert.Equal(17, message.N);
         Assert.Equal("""{"k":"end","id":"a"}""", Encoding.UTF8.GetString(bytes.AsSpan()[message.Op]));
         Assert.Equal("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", Encoding.UTF8.GetString(bytes.AsSpan()[message.TraceParent]));
+        Assert.Equal(1767000000123, message.At);
     }
 
     [Fact]
@@ -73,6 +74,11 @@ public sealed class ClientMessageReaderTests
     [InlineData("""{"type":"ping","\u0074ype":"op","t":1}""")]
     [InlineData("""{"type":"op","\u006e":1,"n":2,"op":{}}""")]
     [InlineData("""{"type":"op","n":9007199254740992,"op":{}}""")]
+    [InlineData("""{"type":"op","n":1,"op":{},"at":"1767000000123"}""")]
+    [InlineData("""{"type":"op","n":1,"op":{},"at":1767000000123.5}""")]
+    [InlineData("""{"type":"op","n":1,"op":{},"at":0}""")]
+    [InlineData("""{"type":"op","n":1,"op":{},"at":9007199254740992}""")]
+    [InlineData("""{"type":"op","n":1,"op":{},"at":1,"at":2}""")]
     public void MessagesOutsideTheirSchemaAreViolations(string json) =>
         Assert.Equal(ParseStatus.SchemaViolation, Parse(json, out _));
 
@@ -185,7 +191,7 @@ public sealed class OpEnvelopeTests
         var tail = new byte[512];
         var op = """{"k":"end","id":"a"}"""u8;
         var traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"u8;
-        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 9, 1700000000000, traceParent, "a"u8, OpEnvelope.AuthorPart("user\"1"), op);
+        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 9, 1700000000000, traceParent, "a"u8, 1699999999950, OpEnvelope.AuthorPart("user\"1"), op);
         var message = Encoding.UTF8.GetBytes("{\"type\":\"op\",\"seq\":123").Concat(tail[..length]).ToArray();
 
         Assert.True(OpEnvelope.TryReadHeader(message, out OpEnvelope.Header header));
@@ -197,6 +203,7 @@ public sealed class OpEnvelopeTests
         Assert.Equal("a", Encoding.UTF8.GetString(message.AsSpan()[header.ElementId]));
         var parsed = System.Text.Json.Nodes.JsonNode.Parse(message)!;
         Assert.Equal("user\"1", (string?)parsed["author"]);
+        Assert.Equal(1699999999950, (long?)parsed["at"]);
         Assert.Equal("end", (string?)parsed["op"]!["k"]);
     }
 
@@ -204,13 +211,13 @@ public sealed class OpEnvelopeTests
     public void HeaderReadsWithoutTheOptionalFields()
     {
         var tail = new byte[256];
-        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 2, 5, default, default, OpEnvelope.AuthorPart("u"), """{"k":"clear"}"""u8);
+        var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 2, 5, default, default, 0, OpEnvelope.AuthorPart("u"), """{"k":"clear"}"""u8);
         var message = Encoding.UTF8.GetBytes("{\"type\":\"op\",\"seq\":7").Concat(tail[..length]).ToArray();
 
         Assert.True(OpEnvelope.TryReadHeader(message, out OpEnvelope.Header header));
         Assert.Equal((7, 2, 5), (header.Seq, header.N, header.Timestamp));
         Assert.Equal(0, header.TraceParent.End.Value);
-        Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(message));
+        Assert.Null(System.Text.Json.Nodes.JsonNode.Parse(message)!["at"]);
     }
 
     [Fact]
