@@ -50,10 +50,23 @@ realtime.WithEnvironment("Auth__Issuer", siteUrl)
 // dashboard is a resource of its own, added as the app starts; its endpoint resolves to wherever it listens.
 web.WithEnvironment(context =>
 {
-    if (builder.Resources.OfType<IResourceWithEndpoints>().FirstOrDefault(r => r.Name == "aspire-dashboard") is { } dashboard
+    var dashboard = builder.Resources.OfType<IResourceWithEndpoints>().FirstOrDefault(r => r.Name == "aspire-dashboard");
+    if (dashboard is not null
         && dashboard.Annotations.OfType<EndpointAnnotation>().FirstOrDefault(e => e.UriScheme is "http" or "https") is { } endpoint)
     {
         context.EnvironmentVariables["Diagnostics__DashboardUrl"] = dashboard.GetEndpoint(endpoint.Name);
+    }
+
+    // Browser telemetry: the board page exports its own spans and metrics to the dashboard's OTLP/HTTP
+    // endpoint (launchSettings.json), which allows the site's origin (Aspire configures CORS for every
+    // resource's endpoints), with the dashboard's OTLP API key (a key that writes telemetry, never reads it).
+    if (dashboard?.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == "otlp-http") == true)
+    {
+        context.EnvironmentVariables["BrowserTelemetry__Endpoint"] = dashboard.GetEndpoint("otlp-http");
+        if (builder.Configuration["AppHost:OtlpApiKey"] is { Length: > 0 } otlpApiKey)
+        {
+            context.EnvironmentVariables["BrowserTelemetry__Headers"] = $"x-otlp-api-key={otlpApiKey}";
+        }
     }
 });
 

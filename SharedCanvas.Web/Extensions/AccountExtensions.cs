@@ -31,6 +31,7 @@ internal static class AccountExtensions
         builder.Services.AddScoped<RefreshTokenService>();
         builder.Services.AddScoped<BoardService>();
         builder.Services.AddOptions<DiagnosticsOptions>().BindConfiguration(DiagnosticsOptions.SectionName);
+        builder.Services.AddOptions<BrowserTelemetryOptions>().BindConfiguration(BrowserTelemetryOptions.SectionName);
         builder.Services.AddOptions<TrashOptions>().BindConfiguration(TrashOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<TrashPurger>();
         builder.Services.AddSingleton<BoardEvents>();

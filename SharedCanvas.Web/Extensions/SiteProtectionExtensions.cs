@@ -101,20 +101,24 @@ internal static class SiteProtectionExtensions
 
     /// <summary>
     /// Security headers on every response: a Content-Security-Policy without inline scripts (the pages have
-    /// none) that lets pages connect only to the site and the realtime service, no framing, no sniffing,
+    /// none) that lets pages connect only to the site, the realtime service and (where configured) the browser
+    /// telemetry collector, no framing, no sniffing,
     /// no referrer to other sites (share links carry secrets), and HSTS outside development.
     /// </summary>
     public static WebApplication UseSiteProtection(this WebApplication app)
     {
         var realtime = new Uri(app.Services.GetRequiredService<IOptions<RealtimeLinkOptions>>().Value.PublicUrl);
         var socketOrigin = $"{(realtime.Scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{realtime.Authority}";
+        var collector = app.Services.GetRequiredService<IOptions<BrowserTelemetryOptions>>().Value.EndpointUri is { } endpoint
+            ? " " + endpoint.GetLeftPart(UriPartial.Authority)
+            : "";
         var policy = string.Join("; ",
             "default-src 'self'",
             "script-src 'self'",
             "style-src 'self'",
             "img-src 'self' data: blob:",
             "font-src 'self'",
-            $"connect-src 'self' {socketOrigin}",
+            $"connect-src 'self' {socketOrigin}{collector}",
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",

@@ -55,22 +55,9 @@ public sealed class TraceInDashboardTests(BrowserStackFixture stack) : BrowserTe
             Assert.Equal(2, fanouts.Select(s => DashboardTelemetry.Attribute(s.Span, "sharedcanvas.replica")).Distinct().Count());
         }
 
-        // The trace as a person sees it in the dashboard's UI, for the README.
-        var dashboard = await Stack.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 820 } });
-        try
-        {
-            var login = (await Stack.App.GetDashboardUrlAsync(CancellationToken.None))!;
-            await dashboard.GotoAsync(login.ToString());
-            await dashboard.GotoAsync(new Uri(login, "/traces/detail/" + traceId).ToString());
-            // The dashboard summarises a messaging span as "MSG {system} {operation} {board}".
-            await Assertions.Expect(dashboard.GetByText("MSG sharedcanvas fan-out").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
-            await dashboard.WaitForTimeoutAsync(500);
-            await dashboard.ScreenshotAsync(new() { Path = BoardPage.ScreenshotPath("trace") });
-        }
-        finally
-        {
-            await dashboard.CloseAsync();
-        }
+        // The trace as a person sees it in the dashboard's UI. The dashboard summarises a messaging span as
+        // "MSG {system} {operation} {board}".
+        await ShowInDashboardAsync("/traces/detail/" + traceId, "MSG sharedcanvas fan-out");
 
         ada.AssertNoScriptErrors();
         ben.AssertNoScriptErrors();
@@ -108,20 +95,145 @@ public sealed class TraceInDashboardTests(BrowserStackFixture stack) : BrowserTe
         Assert.Equal(userId, DashboardTelemetry.Attribute(receive, "enduser.id"));
 
         // And the link opens it in the dashboard.
-        var dashboard = await Stack.Browser.NewPageAsync();
+        await ShowInDashboardAsync((await link.GetAttributeAsync("href"))!, "MSG sharedcanvas fan-out");
+
+        ada.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task OneStrokeIsOneTraceFromTheSendersPointerToTheReceiversPaint()
+    {
+        // Arrange: Ada and Ben on one board, on different realtime replicas; both pages export their own spans.
+        var (ada, ben, _) = await TwoPeopleAsync();
+        for (var reload = 0; reload < 20 && await ReplicaAsync(ben) == await ReplicaAsync(ada); reload++)
+        {
+            await ben.Page.ReloadAsync();
+            await ben.WaitUntilLiveAsync();
+        }
+
+        Assert.NotEqual(await ReplicaAsync(ada), await ReplicaAsync(ben));
+        foreach (var page in new[] { ada, ben })
+        {
+            await page.WaitForAsync("() => window.sharedCanvas.connection.telemetry.enabled");
+        }
+
+        var adaUser = await ada.Page.EvaluateAsync<string>("() => window.sharedCanvas.model.me.user");
+        var benUser = await ben.Page.EvaluateAsync<string>("() => window.sharedCanvas.model.me.user");
+
+        // Ben's page reports glass-to-glass latency among its metrics (OTLP/HTTP JSON, to the dashboard).
+        var metricsExported = ben.Page.WaitForRequestAsync(r => r.Url.EndsWith("/v1/metrics", StringComparison.Ordinal)
+            && (r.PostData ?? "").Contains("sharedcanvas.board.glass_to_glass", StringComparison.Ordinal), new() { Timeout = 60_000 });
+
+        // Act: Ada draws one stroke.
+        await ada.DrawAsync((200, 200), (300, 260), (420, 240), (520, 320));
+        await ben.WaitForAsync("() => { const e = Array.from(window.sharedCanvas.model.visibleElements()); return e.length === 1 && e[0].done; }");
+        var elementId = (await ben.ElementsAsync())[0].GetProperty("id").GetString()!;
+
+        // Assert: one trace holds Ada's draw span, its sends, the server's spans on both replicas and Ben's renders.
+        using var telemetry = await DashboardTelemetry.ConnectAsync(Stack.App);
+        string? traceId = null;
+        using (await telemetry.WaitForAsync($"spans?limit={DashboardTelemetry.Everything}", d =>
+            (traceId = DashboardTelemetry.Spans(d).Where(s => s.Service == "browser" && Name(s.Span) == "draw"
+                && DashboardTelemetry.Attribute(s.Span, "sharedcanvas.element.id") == elementId).Select(s => TraceId(s.Span)).FirstOrDefault()) is not null))
+        {
+        }
+
+        using var trace = await telemetry.WaitForAsync($"traces/{traceId}", d =>
+        {
+            var spans = DashboardTelemetry.Spans(d).ToList();
+            return spans.Any(s => Name(s.Span) == "draw" && EndTime(s.Span) > 0)
+                && spans.Count(s => Name(s.Span).StartsWith("send ", StringComparison.Ordinal)) >= 3
+                && spans.Count(s => Name(s.Span) == "render") >= 3
+                && spans.Count(s => Name(s.Span) == "receive boards/{id}") >= 3;
+        });
+        var all = DashboardTelemetry.Spans(trace).Select(s => s.Span).ToList();
+        var byId = all.ToDictionary(s => s.GetProperty("spanId").GetString()!);
+        var draw = Assert.Single(all, s => Name(s) == "draw");
+        Assert.Equal(adaUser, DashboardTelemetry.Attribute(draw, "enduser.id"));
+        Assert.False(draw.TryGetProperty("parentSpanId", out var drawParent) && drawParent.GetString() is { Length: > 0 }, "the stroke's trace starts at Ada's pointer");
+
+        var sends = all.Where(s => Name(s).StartsWith("send ", StringComparison.Ordinal)).ToList();
+        Assert.All(sends, s => Assert.Equal(draw.GetProperty("spanId").GetString(), Parent(s)));
+        Assert.Contains(sends, s => Name(s) == "send add");
+        Assert.Contains(sends, s => Name(s) == "send end");
+
+        var renders = all.Where(s => Name(s) == "render").ToList();
+        Assert.All(renders, render => Assert.Equal(benUser, DashboardTelemetry.Attribute(render, "enduser.id")));
+        foreach (var render in renders)
+        {
+            // Its parent is the publish the delivered operation named; its ancestors, the receipt of Ada's send,
+            // that send, and Ada's draw.
+            var ancestors = new List<JsonElement>();
+            for (var parent = Parent(render); parent is not null; parent = Parent(byId[parent]))
+            {
+                ancestors.Add(byId[parent]);
+            }
+
+            var publish = ancestors[0];
+            Assert.Equal("publish", DashboardTelemetry.Attribute(publish, "messaging.operation.name"));
+            var receive = Assert.Single(ancestors, s => Name(s) == "receive boards/{id}");
+            var send = Assert.Single(ancestors, s => Name(s).StartsWith("send ", StringComparison.Ordinal));
+            Assert.Equal(draw.GetProperty("spanId").GetString(), ancestors[^1].GetProperty("spanId").GetString());
+            var seq = DashboardTelemetry.Attribute(render, "sharedcanvas.seq");
+            var fanOuts = all.Where(s => Name(s) == "process boards/{id}" && DashboardTelemetry.Attribute(s, "sharedcanvas.seq") == seq).ToList();
+            Assert.Equal(2, fanOuts.Select(s => DashboardTelemetry.Attribute(s, "sharedcanvas.replica")).Distinct().Count());
+
+            // In causal order, on one machine's clock: pointer, send, receipt, publish, fan-out, render.
+            Assert.True(StartTime(draw) <= StartTime(send), "draw starts before its send");
+            Assert.True(StartTime(send) <= StartTime(receive), "the send starts before the server receives it");
+            Assert.True(StartTime(receive) <= StartTime(publish), "receipt before publish");
+            Assert.True(fanOuts.All(f => StartTime(publish) <= StartTime(f)), "publish before every replica's fan-out");
+            Assert.True(fanOuts.Min(StartTime) <= StartTime(render), "a replica fans out before Ben's page renders");
+            Assert.True(StartTime(render) <= EndTime(render), "a render span ends after it starts");
+        }
+
+        var metrics = await metricsExported;
+        Assert.Contains("sharedcanvas.board.glass_to_glass", metrics.PostData);
+
+        // The whole trace in the dashboard's UI, for the README.
+        await ShowInDashboardAsync("/traces/detail/" + traceId, "render", screenshot: "trace-glass-to-glass");
+
+        ada.AssertNoScriptErrors();
+        ben.AssertNoScriptErrors();
+    }
+
+    /// <summary>
+    /// Opens an address of the dashboard's UI (a path, or the absolute link a page offers) signed in, waits until
+    /// it shows <paramref name="text"/>, and saves a screenshot under that name if one is given.
+    /// </summary>
+    private async Task ShowInDashboardAsync(string address, string text, string? screenshot = null)
+    {
+        var dashboard = await Stack.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
         try
         {
+            var login = (await Stack.App.GetDashboardUrlAsync(CancellationToken.None))!;
             await dashboard.GotoAsync(login.ToString());
-            await dashboard.GotoAsync((await link.GetAttributeAsync("href"))!);
-            await Assertions.Expect(dashboard.GetByText("MSG sharedcanvas fan-out").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await dashboard.GotoAsync(new Uri(login, address).ToString());
+            await Assertions.Expect(dashboard.GetByText(text).First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            if (screenshot is not null)
+            {
+                await dashboard.WaitForTimeoutAsync(500);
+                await dashboard.ScreenshotAsync(new() { Path = BoardPage.ScreenshotPath(screenshot) });
+            }
         }
         finally
         {
             await dashboard.CloseAsync();
         }
-
-        ada.AssertNoScriptErrors();
     }
+
+    private static string? Parent(JsonElement span) =>
+        span.TryGetProperty("parentSpanId", out var parent) && parent.GetString() is { Length: > 0 } id ? id : null;
+
+    private static ulong StartTime(JsonElement span) => Nanoseconds(span, "startTimeUnixNano");
+
+    private static ulong EndTime(JsonElement span) => Nanoseconds(span, "endTimeUnixNano");
+
+    // OTLP JSON writes 64-bit integers as strings; accept numbers too.
+    private static ulong Nanoseconds(JsonElement span, string name) =>
+        !span.TryGetProperty(name, out var value) ? 0
+        : value.ValueKind == JsonValueKind.String ? ulong.Parse(value.GetString()!)
+        : value.GetUInt64();
 
     private static async Task<string> ReplicaAsync(BoardPage page) =>
         await page.Page.EvaluateAsync<string>("() => window.sharedCanvas.connection.server");

@@ -8,8 +8,17 @@ namespace SharedCanvas.Web.Pages.Boards;
 
 /// <summary>The whiteboard page: the canvas, the tools, and the connection to the realtime service.</summary>
 [Authorize]
-public sealed class BoardModel(BoardService boards, Microsoft.Extensions.Options.IOptions<Extensions.DiagnosticsOptions> diagnostics, IWebHostEnvironment environment) : PageModel
+public sealed class BoardModel(BoardService boards, Microsoft.Extensions.Options.IOptions<Extensions.DiagnosticsOptions> diagnostics,
+    Microsoft.Extensions.Options.IOptions<Extensions.BrowserTelemetryOptions> browserTelemetry, IWebHostEnvironment environment) : PageModel
 {
+    /// <summary>Where the page exports its spans and metrics, or null (browser telemetry off).</summary>
+    public Uri? TelemetryEndpoint => browserTelemetry.Value.EndpointUri;
+
+    /// <summary>The export headers, as JSON for the page.</summary>
+    public string TelemetryHeaders => System.Text.Json.JsonSerializer.Serialize(browserTelemetry.Value.HeaderPairs());
+
+    public string TelemetryServiceName => browserTelemetry.Value.ServiceName;
+
     /// <summary>Whether the connection chip opens the diagnostics panel (Development, or when the site enables it).</summary>
     public bool Diagnostics => diagnostics.Value.Enabled ?? environment.IsDevelopment();
 

@@ -5,6 +5,7 @@
 // each server message does to them are easier to check against the protocol when they are read together.)
 
 import { PendingStore } from './pending-store.js';
+import { BoardTelemetry } from './telemetry.js';
 
 const RESUMABLE = new Set([1001, 1006, 1011, 1012, 1013, 4401]);
 
@@ -20,24 +21,13 @@ function randomId(length = 16) {
   return Array.from(bytes, b => alphabet[b & 63]).join('');
 }
 
-function randomHex(bytes) {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), b => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * A new trace for one stroke (or one action): a random W3C trace id. Each operation of the stroke gets
- * its own span id under it (see `send`), so the whole stroke is one trace in the dashboard.
- */
-export function newTrace(sampleRatio = 1) {
-  return { id: randomHex(16), sampled: Math.random() < sampleRatio };
-}
-
 export class BoardConnection extends EventTarget {
   /**
-   * @param {{ boardId: string, tokenUrl: string, antiforgery: string, model: import('./model.js').BoardModel }} options
+   * @param {{ boardId: string, tokenUrl: string, antiforgery: string, model: import('./model.js').BoardModel, telemetry?: BoardTelemetry }} options
    */
-  constructor({ boardId, tokenUrl, antiforgery, model }) {
+  constructor({ boardId, tokenUrl, antiforgery, model, telemetry }) {
     super();
+    this.telemetry = telemetry ?? new BoardTelemetry(null, { boardId });
     this.boardId = boardId;
     this.tokenUrl = tokenUrl;
     this.antiforgery = antiforgery;
@@ -46,7 +36,7 @@ export class BoardConnection extends EventTarget {
 
     this.client = null;
     this.nextN = 1;
-    this.unacked = [];                         // [{ n, op, tp? }] in n order
+    this.unacked = [];                         // [{ n, op, tp?, at? }] in n order
     this.unconfirmed = [];                     // operations the server could not tell were stored (kept, not resent)
 
     this.state = 'connecting';
@@ -115,24 +105,28 @@ export class BoardConnection extends EventTarget {
     this.socket?.close(1000, 'leaving');
   }
 
-  /** A trace for a new stroke or action, sampled as the server asks (welcome.traceSampleRatio). */
-  newTrace() {
-    return newTrace(this.traceSampleRatio ?? 1);
+  /**
+   * A trace for a new stroke or action (telemetry.js `trace`), sampled as the server asks
+   * (welcome.traceSampleRatio): every operation sent in it is part of one trace in the dashboard.
+   */
+  newTrace(name = 'action', options = {}) {
+    return this.telemetry.trace(name, { ...options, sampled: Math.random() < (this.traceSampleRatio ?? 1) });
   }
 
   /**
    * Sends one operation: applied locally at once, kept until the server acknowledges it. With a `trace`
-   * (from `newTrace`), it carries a W3C traceparent in that trace.
+   * (from `newTrace`), it carries a W3C traceparent in that trace. `at` is when the person's input that it
+   * carries happened (Unix ms; now if absent), for the receivers' glass-to-glass latency.
    */
-  send(op, trace) {
+  send(op, trace, at = Date.now()) {
     if (trace?.sampled && op.k === 'add' && this.lastTrace?.id !== trace.id) {
       // The trace of the person's latest stroke or action, for the diagnostics panel.
       this.lastTrace = { id: trace.id };
       this.dispatchEvent(new CustomEvent('trace', { detail: this.lastTrace }));
     }
     const n = this.nextN++;
-    const tp = trace ? `00-${trace.id}-${randomHex(8)}-${trace.sampled ? '01' : '00'}` : undefined;
-    const entry = tp ? { n, op, tp } : { n, op };
+    const tp = this.telemetry.sent(n, op, trace);
+    const entry = tp ? { n, op, tp, at: Math.round(at) } : { n, op, at: Math.round(at) };
     this.unacked.push(entry);
     this.model.addPending(n, op);
     this.persistSoon();
@@ -152,6 +146,7 @@ export class BoardConnection extends EventTarget {
   transmit(entry) {
     const message = { type: 'op', n: entry.n, op: entry.op };
     if (entry.tp) message.tp = entry.tp;
+    if (entry.at) message.at = entry.at;
     this.raw(message);
   }
 
@@ -244,6 +239,7 @@ export class BoardConnection extends EventTarget {
     switch (message.type) {
       case 'welcome':
         this.model.me = message.me;
+        this.telemetry.user = message.me?.user ?? null;
         this.traceSampleRatio = message.traceSampleRatio ?? 1;
         this.scheduleRefresh(message.expiresAt);
         this.dispatchEvent(new CustomEvent('welcome', { detail: message }));
@@ -256,13 +252,17 @@ export class BoardConnection extends EventTarget {
         // server; the author is checked here too, so that nobody else's operation can pass for ours.
         if (message.client === this.client && message.author === this.model.me?.user) {
           this.learnSeq(message.n, message.seq);
+          this.telemetry.settled(message.n, message.seq);
           this.acknowledge(message.n);
           this.model.forgetPending(message.n);
+        } else if (this.synced) {
+          this.telemetry.delivered(message, performance.now());
         }
         this.model.applyConfirmed(message.seq, message.op, message.author);
         break;
       case 'ack':
         // A duplicate is an operation the server proves it stored (with its seq when it still keeps it).
+        this.telemetry.settled(message.n, message.seq);
         if (message.dup) {
           this.learnSeq(message.n, message.seq);
           this.acknowledge(message.n);
@@ -287,8 +287,10 @@ export class BoardConnection extends EventTarget {
         if (typeof message.n === 'number' && message.code === 'unknown_op') {
           // The server cannot tell whether this (very old) operation was stored: stop resending it, but keep
           // it, and its effect on the page, among the changes not known to be saved.
+          this.telemetry.settled(message.n, null, message.code);
           this.setAside(message.n);
         } else if (typeof message.n === 'number') {
+          this.telemetry.settled(message.n, null, message.code);
           // The server refused operation n and will never apply it: stop resending it (a resend would be
           // taken for a duplicate of a later operation) and undo its local effect.
           this.learnSeq(message.n, null);
@@ -442,9 +444,9 @@ export class BoardConnection extends EventTarget {
   }
 
   emitState() {
-    this.dispatchEvent(new CustomEvent('state', {
-      detail: { state: this.state, unsaved: this.unsavedCount, strokes: this.unsavedStrokes, reason: this.reason, ended: this.ended ?? null },
-    }));
+    const detail = { state: this.state, unsaved: this.unsavedCount, strokes: this.unsavedStrokes, reason: this.reason, ended: this.ended ?? null };
+    this.telemetry.state(detail);
+    this.dispatchEvent(new CustomEvent('state', { detail }));
   }
 
   persistSoon() {

@@ -69,7 +69,7 @@ export class History extends EventTarget {
   }
 
   async apply(action, backwards) {
-    const trace = this.connection.newTrace();
+    const trace = this.connection.newTrace(backwards ? 'undo' : 'redo', { attributes: { 'sharedcanvas.action': action.kind } });
     const send = op => this.connection.send(op, trace);
     switch (action.kind) {
       case 'added':
@@ -107,7 +107,7 @@ export class History extends EventTarget {
   async restore(ns) {
     for (const n of ns ?? []) {
       const seq = await this.connection.seqOf(n);
-      if (seq) this.connection.send({ k: 'restore', ref: seq }, this.connection.newTrace());
+      if (seq) this.connection.send({ k: 'restore', ref: seq }, this.connection.newTrace('restore'));
     }
   }
 

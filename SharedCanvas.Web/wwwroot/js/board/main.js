@@ -14,6 +14,7 @@ import { SelectTool } from './select-tool.js';
 import { attachInput } from './input.js';
 import { bounds, union } from './geometry.js';
 import { exportJson, exportPng, exportSvg, download, importElements } from './export.js';
+import { BoardTelemetry } from './telemetry.js';
 
 const root = document.getElementById('board');
 const canvas = document.getElementById('canvas');
@@ -27,6 +28,13 @@ const connection = new BoardConnection({ boardId, tokenUrl: root.dataset.tokenUr
 const viewport = new Viewport(canvas);
 const renderer = new Renderer(canvas, model, viewport);
 const history = new History(connection);
+
+// Browser telemetry, where the site names a collector (telemetry.js): the SDK loads beside the board.
+BoardTelemetry.start(root, boardId).then(telemetry => {
+  telemetry.user = model.me?.user ?? null;
+  connection.telemetry = telemetry;
+  renderer.onPainted = paintedAt => telemetry.painted(paintedAt);
+});
 
 let elementCounter = 0;
 const app = {
@@ -86,7 +94,7 @@ app.deleteSelection = () => {
   const ids = [...renderer.preview.selection].filter(id => model.element(id)?.deleted === null);
   if (!app.canEdit || ids.length === 0) return;
   const ns = [];
-  const trace = connection.newTrace();
+  const trace = connection.newTrace('delete');
   for (let i = 0; i < ids.length; i += 1000) ns.push(connection.send({ k: 'delete', ids: ids.slice(i, i + 1000) }, trace));
   history.deleted(ids, ns);
   app.clearSelection();
@@ -99,7 +107,7 @@ app.clearBoard = () => {
   dialog.returnValue = '';
   dialog.addEventListener('close', () => {
     if (dialog.returnValue !== 'clear') return;
-    history.cleared(connection.send({ k: 'clear' }, connection.newTrace()));
+    history.cleared(connection.send({ k: 'clear' }, connection.newTrace('clear')));
     app.clearSelection();
   }, { once: true });
   dialog.showModal();
@@ -108,7 +116,7 @@ app.clearBoard = () => {
 /** A style change applies to the selection too (one undo step for all of it). */
 app.restyleSelection = change => {
   const changes = [];
-  const trace = connection.newTrace();
+  const trace = connection.newTrace('restyle');
   for (const id of renderer.preview.selection) {
     const el = model.element(id);
     if (!el || el.deleted !== null) continue;

@@ -149,6 +149,7 @@ export class Renderer {
     this.queued = false;
     this.frames = 0;
     this.frameTimes = [];         // for the browser benchmark: duration of each render, ms
+    this.onPainted = null;        // called with performance.now() once a frame is drawn (telemetry's render spans)
     // Tool previews, drawn over the board: elements hidden (eraser), moved (select), selection, marquee.
     this.preview = { hidden: new Set(), moving: new Set(), dx: 0, dy: 0, selection: new Set(), marquee: null, editing: null };
 
@@ -209,6 +210,7 @@ export class Renderer {
     this.frames++;
     this.frameTimes.push(performance.now() - started);
     if (this.frameTimes.length > 2000) this.frameTimes.splice(0, 1000);
+    this.onPainted?.(performance.now());
   }
 
   /** Brings the cached layer of settled elements up to date: all of it, or only what was added on top. */

@@ -2,6 +2,7 @@
 
 import { bounds, contains, topmostAt, selectionBox, handlesOf, resizedBox, scaledInto, rotateHandleOf, turnedAbout } from './geometry.js';
 import { SHAPE_INTERVAL_MS, round, chunks } from './tools.js';
+import { epochOf } from './telemetry.js';
 
 /**
  * Select: click (inside a hollow shape too) or drag a marquee to select, Shift to add; drag to move; drag a
@@ -72,7 +73,7 @@ export class SelectTool {
         this.selection.clear();
         this.selection.add(hit.id);
       }
-      this.drag = { kind: 'move', x: p.x, y: p.y, total: { dx: 0, dy: 0 }, sentTotal: { dx: 0, dy: 0 }, sent: 0, timer: 0, trace: this.app.connection.newTrace() };
+      this.drag = { kind: 'move', x: p.x, y: p.y, total: { dx: 0, dy: 0 }, sentTotal: { dx: 0, dy: 0 }, sent: 0, timer: 0, trace: this.app.connection.newTrace('move', { open: true, startTime: epochOf(event.timeStamp) }) };
     } else {
       if (!event.shiftKey) this.selection.clear();
       this.drag = { kind: 'marquee', x: p.x, y: p.y, base: new Set(this.selection) };
@@ -111,7 +112,7 @@ export class SelectTool {
    */
   reshape(follow) {
     const originals = this.selectedElements().map(el => ({ ...el, pts: el.pts.slice() }));
-    this.drag = { kind: 'reshape', follow, fields: null, originals, sent: 0, timer: 0, trace: this.app.connection.newTrace() };
+    this.drag = { kind: 'reshape', follow, fields: null, originals, sent: 0, timer: 0, trace: this.app.connection.newTrace('reshape', { open: true }) };
   }
 
   /** Runs `send` now if the drag's last send is SHAPE_INTERVAL_MS old, else once that time has passed. */
@@ -155,6 +156,7 @@ export class SelectTool {
     const drag = this.drag;
     this.drag = null;
     if (!drag) return;
+    drag.trace?.end();
     const preview = this.app.renderer.preview;
     if (drag.kind === 'move') {
       this.sendMove(drag);

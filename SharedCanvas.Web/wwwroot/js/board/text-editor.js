@@ -71,7 +71,7 @@ export class TextEditor {
     this.textarea.hidden = true;
     this.app.renderer.preview.editing = null;
     const { connection, history } = this.app;
-    const trace = connection.newTrace();
+    const trace = connection.newTrace('edit text');
     if (editing.id === null) {
       if (text.length === 0) return;
       const id = this.app.nextElementId();

@@ -7,6 +7,7 @@
 // nextElementId(), textEditor, selection }.
 
 import { hits, topmostAt } from './geometry.js';
+import { epochOf } from './telemetry.js';
 
 const BATCH_INTERVAL_MS = 30;     // pen points travel in small batches while a stroke is drawn
 export const SHAPE_INTERVAL_MS = 40; // shapes being dragged are shown to the others this often
@@ -39,17 +40,20 @@ export class FreehandTool {
     const { style } = this.app;
     const id = this.app.nextElementId();
     const width = this.type === 'highlighter' ? Math.min(200, style.width * 4) : style.width;
-    const trace = this.app.connection.newTrace();
-    this.active = { id, batch: [], timer: 0, trace };
+    // The stroke's trace starts at the pointer-down (telemetry.js); each batch says when its first point was drawn.
+    const at = epochOf(event.timeStamp);
+    const trace = this.app.connection.newTrace('draw', { open: true, startTime: at, attributes: { 'sharedcanvas.element.id': id, 'sharedcanvas.tool': this.type } });
+    this.active = { id, batch: [], batchAt: 0, timer: 0, trace };
     this.app.connection.send({
       k: 'add',
       el: { id, t: this.type, color: style.color, width, opacity: style.opacity, pts: [round(p.x), round(p.y), pressureOf(event)] },
-    }, trace);
+    }, trace, at);
   }
 
   move(event) {
     if (!this.active) return;
     const events = typeof event.getCoalescedEvents === 'function' && event.getCoalescedEvents().length ? event.getCoalescedEvents() : [event];
+    if (this.active.batch.length === 0) this.active.batchAt = epochOf(events[0].timeStamp);
     for (const e of events) {
       const p = this.app.viewport.toBoard(e.clientX, e.clientY);
       this.active.batch.push(round(p.x), round(p.y), pressureOf(e));
@@ -64,6 +68,7 @@ export class FreehandTool {
     const { id, trace } = this.active;
     this.active = null;
     this.app.connection.send({ k: 'end', id }, trace);
+    trace.end();
     this.app.history.added([id]);
   }
 
@@ -75,7 +80,7 @@ export class FreehandTool {
     clearTimeout(active.timer);
     active.timer = 0;
     if (active.batch.length === 0) return;
-    this.app.connection.send({ k: 'points', id: active.id, pts: active.batch }, active.trace);
+    this.app.connection.send({ k: 'points', id: active.id, pts: active.batch }, active.trace, active.batchAt);
     active.batch = [];
   }
 }
@@ -94,9 +99,10 @@ export class ShapeTool {
     const x = round(p.x), y = round(p.y);
     const el = { id, t: this.type, color: style.color, width: style.width, opacity: style.opacity, pts: [x, y, x, y] };
     if (this.type === 'rect' || this.type === 'ellipse') el.fill = style.fill;
-    const trace = this.app.connection.newTrace();
-    this.active = { id, x, y, pts: [x, y, x, y], timer: 0, sent: 0, trace };
-    this.app.connection.send({ k: 'add', el }, trace);
+    const at = epochOf(event.timeStamp);
+    const trace = this.app.connection.newTrace('draw', { open: true, startTime: at, attributes: { 'sharedcanvas.element.id': id, 'sharedcanvas.tool': this.type } });
+    this.active = { id, x, y, pts: [x, y, x, y], timer: 0, sent: 0, movedAt: at, trace };
+    this.app.connection.send({ k: 'add', el }, trace, at);
   }
 
   move(event, p) {
@@ -105,6 +111,7 @@ export class ShapeTool {
     let x = round(p.x), y = round(p.y);
     if (event.shiftKey) ({ x, y } = this.constrain(active.x, active.y, x, y));
     active.pts = [active.x, active.y, x, y];
+    active.movedAt = epochOf(event.timeStamp);
     const wait = SHAPE_INTERVAL_MS - (performance.now() - active.sent);
     if (wait <= 0) this.sendShape();
     else if (!active.timer) active.timer = setTimeout(() => this.sendShape(), wait);
@@ -127,7 +134,7 @@ export class ShapeTool {
     clearTimeout(active.timer);
     active.timer = 0;
     active.sent = performance.now();
-    this.app.connection.send({ k: 'update', id: active.id, set: { pts: active.pts } }, active.trace);
+    this.app.connection.send({ k: 'update', id: active.id, set: { pts: active.pts } }, active.trace, active.movedAt);
   }
 
   up() {
@@ -137,6 +144,7 @@ export class ShapeTool {
     this.active = null;
     const [x1, y1, x2, y2] = active.pts;
     this.app.connection.send({ k: 'end', id: active.id, pts: active.pts }, active.trace);
+    active.trace.end();
     if (Math.hypot(x2 - x1, y2 - y1) * this.app.viewport.scale < 3) {
       // A click without a drag makes nothing.
       this.app.connection.send({ k: 'delete', ids: [active.id] }, active.trace);
@@ -205,7 +213,7 @@ export class EraserTool {
       this.app.renderer.requestRender();
       return;
     }
-    const trace = this.app.connection.newTrace();
+    const trace = this.app.connection.newTrace('erase');
     const ns = chunks(ids).map(chunk => this.app.connection.send({ k: 'delete', ids: chunk }, trace));
     this.app.history.deleted(ids, ns);
   }
