@@ -93,9 +93,10 @@ public sealed partial class BoardSaver(
             {
                 return;
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                // Redis or the database is away: the job stays pending and is taken up again.
+                // Redis or the database (SQLite or PostgreSQL) is away, or saving failed otherwise: the job stays
+                // pending and is taken up again. Never the end of the replica: that would drop every socket on it.
                 LogSaverFailed(ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
@@ -245,7 +246,7 @@ public sealed partial class BoardSaver(
     [LoggerMessage(Level = LogLevel.Information, Message = "Saver disabled on this replica (Saver:Enabled=false)")]
     private partial void LogDisabled();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Saver could not reach Redis or the database; retrying")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Saving a snapshot failed (Redis or the database away?); retrying")]
     private partial void LogSaverFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Board {BoardId} saved at {Seq}: {Elements} elements, {Bytes} bytes, {Milliseconds:F1} ms")]

@@ -12,8 +12,12 @@ public sealed partial class RealtimeDatabaseInitializer(IDbContextFactory<Realti
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var db = await databases.CreateDbContextAsync(cancellationToken);
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+        // A database that is away (restarting, say) is waited for, not a reason to end the process.
+        var pending = await SharedCanvas.Contracts.DatabaseOutage.WaitForAsync(async ct =>
+        {
+            await using var db = await databases.CreateDbContextAsync(ct);
+            return (await db.Database.GetPendingMigrationsAsync(ct)).Count();
+        }, (attempt, ex) => LogWaiting(attempt, ex.Message), cancellationToken);
         if (pending > 0)
         {
             throw new InvalidOperationException(
@@ -27,4 +31,7 @@ public sealed partial class RealtimeDatabaseInitializer(IDbContextFactory<Realti
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot database ready")]
     private partial void LogReady();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the snapshot database (attempt {Attempt}): {Reason}")]
+    private partial void LogWaiting(int attempt, string reason);
 }

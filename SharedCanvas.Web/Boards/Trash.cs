@@ -49,7 +49,7 @@ public sealed partial class TrashPurger(IServiceScopeFactory scopes, IOptions<Tr
                         LogPurged(expired.Count, options.Value.Retention);
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     // The database or Redis is away: the next tick tries again; nothing is half-deleted (the row goes first).
                     LogPurgeFailed(ex);

@@ -12,20 +12,25 @@ public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, Sig
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using (var scope = scopes.CreateAsyncScope())
+        // A database that is away (restarting, say) is waited for, not a reason to end the process.
+        var pending = await SharedCanvas.Contracts.DatabaseOutage.WaitForAsync(async ct =>
         {
+            await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<WebDbContext>();
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
-            if (pending > 0)
-            {
-                throw new InvalidOperationException(
-                    $"The site's database lacks {pending} migrations: run the migration step (SharedCanvas.MigrationService) first.");
-            }
-
-            LogReady();
+            return (await db.Database.GetPendingMigrationsAsync(ct)).Count();
+        }, (attempt, ex) => LogWaiting(attempt, ex.Message), cancellationToken);
+        if (pending > 0)
+        {
+            throw new InvalidOperationException(
+                $"The site's database lacks {pending} migrations: run the migration step (SharedCanvas.MigrationService) first.");
         }
 
-        await keys.LoadAsync(cancellationToken);
+        LogReady();
+        await SharedCanvas.Contracts.DatabaseOutage.WaitForAsync(async ct =>
+        {
+            await keys.LoadAsync(ct);
+            return true;
+        }, (attempt, ex) => LogWaiting(attempt, ex.Message), cancellationToken);
 
         // A site that cannot judge passwords must not start (the estimate itself loads on first use).
         if (!Accounts.PasswordStrength.IsAvailable)
@@ -38,4 +43,7 @@ public sealed partial class DatabaseInitializer(IServiceScopeFactory scopes, Sig
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready")]
     private partial void LogReady();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Waiting for the site's database (attempt {Attempt}): {Reason}")]
+    private partial void LogWaiting(int attempt, string reason);
 }

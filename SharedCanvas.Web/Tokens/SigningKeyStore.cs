@@ -179,8 +179,9 @@ public sealed partial class SigningKeyRotation(SigningKeyStore keys, IOptions<Au
                     await keys.RotateIfDueAsync(stoppingToken);
                     await keys.LoadAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is DbUpdateException or Microsoft.Data.Sqlite.SqliteException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // The database away, or anything else: the current keys keep signing; never the end of the site.
                     LogReloadFailed(ex);
                 }
             }
