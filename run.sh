@@ -13,7 +13,7 @@ cat <<'TXT'
     Site:       http://localhost:5080
     Realtime:   http://localhost:5090  (WebSocket /ws/boards/{id})
     Dashboard:  http://localhost:18888 (log in with the link Aspire prints below)
-    Data:       .data/ (SQLite databases, Redis append-only files)
+    Data:       .data/ (SQLite databases, or PostgreSQL's cluster with Database__Provider=postgres; Redis append-only files)
 
 TXT
 exec dotnet run --project SharedCanvas.AppHost --no-build --launch-profile http

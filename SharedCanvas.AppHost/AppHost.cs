@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using SharedCanvas.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -13,13 +14,20 @@ var redis = builder.AddBoardRedis("redis", dataDirectory);
 var keyEncryptionKey = builder.AddParameter("data-protection-kek",
     new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
-var webDb = DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "web.db");
-var realtimeDb = DataDirectoryExtensions.SqliteConnectionString(dataDirectory, "realtime.db");
+// SQLite files in the data directory by default; with Database:Provider=postgres, two databases on one
+// PostgreSQL server (docs/storage.md). Every process is told the same engine.
+var databases = builder.AddBoardDatabases(dataDirectory);
+var provider = databases.Provider == DatabaseProvider.PostgreSql ? "postgres" : "sqlite";
 
 // Migrates both databases once and exits; the services start after it, so no replicas race to migrate.
 var migrations = builder.AddProject<Projects.SharedCanvas_MigrationService>("migrations")
-    .WithEnvironment("ConnectionStrings__web-db", webDb)
-    .WithEnvironment("ConnectionStrings__realtime-db", realtimeDb);
+    .WithEnvironment("Database__Provider", provider)
+    .WithEnvironment("ConnectionStrings__web-db", databases.Web)
+    .WithEnvironment("ConnectionStrings__realtime-db", databases.Realtime);
+if (databases.Server is { } server)
+{
+    migrations.WaitFor(server);
+}
 
 var web = builder.AddProject<Projects.SharedCanvas_Web>("web")
     .WithExternalHttpEndpoints()
@@ -27,7 +35,8 @@ var web = builder.AddProject<Projects.SharedCanvas_Web>("web")
     .WithReference(redis).WaitFor(redis)
     .WaitForCompletion(migrations)
     .WithEnvironment("DataProtection__KeyEncryptionKey", keyEncryptionKey)
-    .WithEnvironment("ConnectionStrings__web-db", webDb);
+    .WithEnvironment("Database__Provider", provider)
+    .WithEnvironment("ConnectionStrings__web-db", databases.Web);
 
 var realtime = builder.AddProject<Projects.SharedCanvas_Realtime>("realtime")
     .WithExternalHttpEndpoints()
@@ -36,7 +45,8 @@ var realtime = builder.AddProject<Projects.SharedCanvas_Realtime>("realtime")
     .WithReference(redis).WaitFor(redis)
     .WithReference(web).WaitFor(web)
     .WaitForCompletion(migrations)
-    .WithEnvironment("ConnectionStrings__realtime-db", realtimeDb);
+    .WithEnvironment("Database__Provider", provider)
+    .WithEnvironment("ConnectionStrings__realtime-db", databases.Realtime);
 
 // The site issues tokens under its own public address and tells browsers where the realtime service
 // is; the realtime service accepts only that issuer and only browser pages from that origin.

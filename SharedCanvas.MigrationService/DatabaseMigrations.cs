@@ -1,24 +1,23 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using SharedCanvas.Realtime.Storage;
+using SharedCanvas.Realtime.Extensions;
 using SharedCanvas.Web.Data;
+using SharedCanvas.Web.Extensions;
 
 namespace SharedCanvas.MigrationService;
 
 internal static class DatabaseMigrationsExtensions
 {
-    /// <summary>Both databases (connection strings <c>web-db</c> and <c>realtime-db</c>) and the step that migrates them.</summary>
+    /// <summary>Both databases (connection strings <c>web-db</c> and <c>realtime-db</c>, engine <c>Database:Provider</c>) and the step that migrates them.</summary>
     public static IHostApplicationBuilder AddDatabaseMigrations(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddDbContext<WebDbContext>(options => options.UseSqlite(Required(builder, "web-db")));
-        builder.Services.AddDbContext<RealtimeDbContext>(options => options.UseSqlite(Required(builder, "realtime-db")));
+        // Registered as the services register them, on the engine Database:Provider names.
+        builder.AddWebDbContext();
+        builder.AddRealtimeDbContext();
         builder.Services.AddHostedService<DatabaseMigrations>();
         return builder;
     }
-
-    private static string Required(IHostApplicationBuilder builder, string name) =>
-        builder.Configuration.GetConnectionString(name)
-            ?? throw new InvalidOperationException($"The connection string 'ConnectionStrings:{name}' is missing.");
 }
 
 /// <summary>
@@ -43,7 +42,8 @@ internal sealed partial class DatabaseMigrations(IServiceProvider services, IHos
         {
             await using var scope = services.CreateAsyncScope();
             await MigrateAsync(scope.ServiceProvider.GetRequiredService<WebDbContext>(), "web", stoppingToken);
-            await MigrateAsync(scope.ServiceProvider.GetRequiredService<RealtimeDbContext>(), "realtime", stoppingToken);
+            await using var realtime = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<RealtimeDbContext>>().CreateDbContextAsync(stoppingToken);
+            await MigrateAsync(realtime, "realtime", stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what SharedCanvas needs and the machine lacks (Debian/Ubuntu). Sourced by run.sh and test.sh.
-#   prerequisites.sh run    — what the stack needs: the .NET SDK, and redis-server unless Docker answers
-#   prerequisites.sh test   — also Chromium for the browser tests
+#   prerequisites.sh run    — what the stack needs: the .NET SDK, and redis-server unless Docker answers;
+#                             with Database__Provider=postgres, PostgreSQL's server unless Docker answers
+#   prerequisites.sh test   — also Chromium for the browser tests, and PostgreSQL (tests run on both engines)
 set -euo pipefail
 
 purpose="${1:-run}"
@@ -18,6 +19,17 @@ docker_answers() { command -v docker >/dev/null 2>&1 && timeout 10 docker info >
 # unless a container engine answers (see Redis:Mode in the README).
 if ! command -v redis-server >/dev/null 2>&1; then
   if [ "$purpose" = test ] || ! docker_answers; then missing+=(redis-server); fi
+fi
+
+# PostgreSQL's server binaries (Debian's layout, /usr/lib/postgresql/N/bin), for the tests that run the stack
+# on PostgreSQL and for a local run that chooses it (see Database:Provider in the README).
+has_postgres() { ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; }
+case "${Database__Provider:-sqlite}" in
+  postgres|postgresql|Postgres|PostgreSQL) wants_postgres=yes ;;
+  *) wants_postgres=no ;;
+esac
+if ! has_postgres; then
+  if [ "$purpose" = test ] || { [ "$wants_postgres" = yes ] && ! docker_answers; }; then missing+=(postgresql); fi
 fi
 
 # The whiteboard page's front-end packages are installed by the Web project's build with npm.

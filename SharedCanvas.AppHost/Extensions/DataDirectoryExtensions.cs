@@ -5,7 +5,7 @@ namespace Aspire.Hosting;
 internal static class DataDirectoryExtensions
 {
     /// <summary>
-    /// The directory that holds the stack's local data (SQLite databases, Redis' append-only files), so
+    /// The directory that holds the stack's local data (SQLite databases or PostgreSQL's cluster, Redis' append-only files), so
     /// that accounts and boards survive a restart. <c>SharedCanvas:DataDirectory</c> overrides the
     /// default, <c>.data/</c> at the repository root (git-ignored).
     /// </summary>
@@ -20,8 +20,4 @@ internal static class DataDirectoryExtensions
         Directory.CreateDirectory(directory);
         return directory;
     }
-
-    /// <summary>A SQLite connection string for a database file inside the data directory.</summary>
-    public static string SqliteConnectionString(string dataDirectory, string fileName) =>
-        $"Data Source={Path.Combine(dataDirectory, fileName)}";
 }

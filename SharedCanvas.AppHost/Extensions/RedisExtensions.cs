@@ -105,14 +105,14 @@ internal static class RedisExtensions
     }
 
     /// <summary>A TCP port on the loopback interface that nothing listens on now.</summary>
-    private static int FreeTcpPort()
+    internal static int FreeTcpPort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static bool ContainerRuntimeAnswers(IConfiguration configuration)
+    internal static bool ContainerRuntimeAnswers(IConfiguration configuration)
     {
         var runtime = configuration["ASPIRE_CONTAINER_RUNTIME"] is { Length: > 0 } r ? r : "docker";
         if (FindOnPath(runtime) is not { } path)

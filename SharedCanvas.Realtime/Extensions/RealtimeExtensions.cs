@@ -24,14 +24,12 @@ internal static class RealtimeExtensions
     }
 
     /// <summary>
-    /// Where boards are kept: the log in Redis, snapshots in the database (SQLite file by default,
-    /// connection string <c>realtime-db</c>), and the saver that folds the one into the other.
+    /// Where boards are kept: the log in Redis, snapshots in the database (connection string
+    /// <c>realtime-db</c>), and the saver that folds the one into the other.
     /// </summary>
     public static IHostApplicationBuilder AddBoardStorage(this IHostApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("realtime-db")
-            ?? throw new InvalidOperationException("The connection string 'ConnectionStrings:realtime-db' is missing.");
-        builder.Services.AddPooledDbContextFactory<RealtimeDbContext>(options => options.UseSqlite(connectionString));
+        builder.AddRealtimeDbContext();
         builder.Services.AddHostedService<RealtimeDatabaseInitializer>();
 
         // Redis replies and publishes are read on threads of their own, not behind the sockets' work on the

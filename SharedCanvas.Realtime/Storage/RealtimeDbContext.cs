@@ -20,9 +20,23 @@ public sealed class BoardSnapshot
     public DateTime UpdatedAt { get; set; }
 }
 
-/// <summary>The realtime service's database (SQLite file by default, connection string <c>realtime-db</c>).</summary>
-public sealed class RealtimeDbContext(DbContextOptions<RealtimeDbContext> options) : DbContext(options)
+/// <summary>
+/// The realtime service's database (connection string <c>realtime-db</c>): a SQLite file by default; on
+/// PostgreSQL, <see cref="PostgreSqlRealtimeDbContext"/> (the same model, with migrations of its own) stands in.
+/// </summary>
+public class RealtimeDbContext : DbContext
 {
+    public RealtimeDbContext(DbContextOptions<RealtimeDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For a provider's own context type (its options are typed by it).</summary>
+    protected RealtimeDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<BoardSnapshot> Snapshots => Set<BoardSnapshot>();
 
     protected override void OnModelCreating(ModelBuilder builder) =>
@@ -33,9 +47,32 @@ public sealed class RealtimeDbContext(DbContextOptions<RealtimeDbContext> option
         });
 }
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the service.</summary>
-internal sealed class RealtimeDbContextFactory : IDesignTimeDbContextFactory<RealtimeDbContext>
+/// <summary>
+/// The realtime service's database on PostgreSQL (<c>Database:Provider</c> = <c>postgres</c>): a type of its own
+/// only so that its migrations (Storage/Migrations/PostgreSql) are told apart from SQLite's.
+/// </summary>
+public sealed class PostgreSqlRealtimeDbContext(DbContextOptions<PostgreSqlRealtimeDbContext> options) : RealtimeDbContext(options);
+
+/// <summary>Hands out a provider's own context type wherever the service asks for a <see cref="RealtimeDbContext"/>.</summary>
+internal sealed class RealtimeDbContextFactory<TContext>(IDbContextFactory<TContext> factory) : IDbContextFactory<RealtimeDbContext>
+    where TContext : RealtimeDbContext
+{
+    public RealtimeDbContext CreateDbContext() => factory.CreateDbContext();
+
+    public async Task<RealtimeDbContext> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+        await factory.CreateDbContextAsync(cancellationToken);
+}
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the service (SQLite).</summary>
+internal sealed class RealtimeDesignTimeDbContextFactory : IDesignTimeDbContextFactory<RealtimeDbContext>
 {
     public RealtimeDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<RealtimeDbContext>().UseSqlite("Data Source=design-time.db").Options);
+}
+
+/// <summary>The same for PostgreSQL (no server needed).</summary>
+internal sealed class PostgreSqlRealtimeDesignTimeDbContextFactory : IDesignTimeDbContextFactory<PostgreSqlRealtimeDbContext>
+{
+    public PostgreSqlRealtimeDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgreSqlRealtimeDbContext>().UseNpgsql("Host=localhost;Database=design-time").Options);
 }

@@ -6,10 +6,24 @@ using SharedCanvas.Web.Model;
 
 namespace SharedCanvas.Web.Data;
 
-/// <summary>The site's database: accounts (ASP.NET Identity), boards, signing keys, data-protection keys.</summary>
-public sealed class WebDbContext(DbContextOptions<WebDbContext> options)
-    : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
+/// <summary>
+/// The site's database: accounts (ASP.NET Identity), boards, signing keys, data-protection keys. On SQLite
+/// (the default) this type is the context; on PostgreSQL, <see cref="PostgreSqlWebDbContext"/> (the same
+/// model, with migrations of its own) stands in for it wherever a <see cref="WebDbContext"/> is asked for.
+/// </summary>
+public class WebDbContext : IdentityDbContext<AppUser>, IDataProtectionKeyContext
 {
+    public WebDbContext(DbContextOptions<WebDbContext> options)
+        : base(options)
+    {
+    }
+
+    /// <summary>For a provider's own context type (its options are typed by it).</summary>
+    protected WebDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<Board> Boards => Set<Board>();
 
     public DbSet<BoardMember> BoardMembers => Set<BoardMember>();

@@ -2,9 +2,8 @@ using System.Text.Json.Nodes;
 
 namespace SharedCanvas.IntegrationTests;
 
-/// <summary>The walking skeleton end to end: accounts through the pages, a board, tokens, two sockets, a stroke.</summary>
-[Collection(StackCollection.Name)]
-public sealed class DrawingTests(StackFixture stack)
+/// <summary>The walking skeleton end to end: accounts through the pages, a board, tokens, two sockets, a stroke. On each database engine.</summary>
+public abstract class DrawingScenarios(StackFixture stack)
 {
     [Fact]
     public async Task StrokeFromOneClientArrivesCompleteAndInOrderAtTheOtherWithTheServersAuthor()
@@ -123,3 +122,9 @@ public sealed class DrawingTests(StackFixture stack)
         Assert.Contains(late.Received, m => BoardSocket.Type(m) == "snapshot");
     }
 }
+
+[Collection(StackCollection.Name)]
+public sealed class DrawingTests(StackFixture stack) : DrawingScenarios(stack);
+
+[Collection(PostgreSqlCollection.Name)]
+public sealed class DrawingOnPostgreSqlTests(PostgreSqlStackFixture stack) : DrawingScenarios(stack);

@@ -2,9 +2,8 @@ using System.Text.Json.Nodes;
 
 namespace SharedCanvas.IntegrationTests;
 
-/// <summary>Sequence numbers, acknowledgements, resume and late joining (docs/protocol.md §3, §7).</summary>
-[Collection(StackCollection.Name)]
-public sealed class DurabilityTests(StackFixture stack, ITestOutputHelper output)
+/// <summary>Sequence numbers, acknowledgements, resume and late joining (docs/protocol.md §3, §7). On each database engine.</summary>
+public abstract class DurabilityScenarios(StackFixture stack, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -188,3 +187,9 @@ public sealed class DurabilityTests(StackFixture stack, ITestOutputHelper output
         Assert.Single(await late.JoinAsync());
     }
 }
+
+[Collection(StackCollection.Name)]
+public sealed class DurabilityTests(StackFixture stack, ITestOutputHelper output) : DurabilityScenarios(stack, output);
+
+[Collection(PostgreSqlCollection.Name)]
+public sealed class DurabilityOnPostgreSqlTests(PostgreSqlStackFixture stack, ITestOutputHelper output) : DurabilityScenarios(stack, output);

@@ -1,18 +1,16 @@
 namespace SharedCanvas.IntegrationTests;
 
 /// <summary>
-/// Crashes while people draw: kill -9 of the realtime service, of redis-server (restarted on the same
-/// data), of the site, and a full restart of the stack. Afterwards every acknowledged operation is on the
+/// Three people drawing continuously through a fault, then an audit: every acknowledged operation is on the
 /// board, the clients resent what was unacknowledged, and all clients hold the same board.
 /// </summary>
-[Collection(IsolatedCollection.Name)]
-public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : IClassFixture<StackFixture>
+public abstract class FaultScenarios(StackFixture stack, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan DrawInterval = TimeSpan.FromMilliseconds(15);
 
     /// <summary>Three people drawing continuously on one board; tokens are fetched from whichever site is up.</summary>
-    private async Task<(List<ResilientDrawer> Drawers, Func<Task<RealtimeToken>> Token)> StartDrawingAsync()
+    protected async Task<(List<ResilientDrawer> Drawers, Func<Task<RealtimeToken>> Token, string BoardId)> StartDrawingAsync()
     {
         var names = new[] { Names.NewUserName(), Names.NewUserName(), Names.NewUserName() };
         using (var owner = await SiteClient.RegisterAsync(stack.WebUrl, names[0], Names.Password))
@@ -27,7 +25,7 @@ public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : I
             var drawers = names.Select(name => new ResilientDrawer(TokenSource(name, boardId), () => stack.WebOrigin, DrawInterval)).ToList();
             drawers.ForEach(d => d.Start());
             await Task.Delay(TimeSpan.FromSeconds(2));
-            return (drawers, TokenSource(names[0], boardId));
+            return (drawers, TokenSource(names[0], boardId), boardId);
         }
     }
 
@@ -47,7 +45,8 @@ public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : I
         };
     }
 
-    private async Task FinishAndAuditAsync(List<ResilientDrawer> drawers, Func<Task<RealtimeToken>> token, string fault, bool socketsDrop = false)
+    /// <summary>Draws on after the fault, stops, and audits; returns the board's head sequence number.</summary>
+    protected async Task<long> FinishAndAuditAsync(List<ResilientDrawer> drawers, Func<Task<RealtimeToken>> token, string fault, bool socketsDrop = false)
     {
         // Draw on for a while after recovery, then stop and let everything be acknowledged.
         var acknowledgedAtRecovery = drawers.Sum(d => d.Acknowledged.Count);
@@ -76,22 +75,35 @@ public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : I
         {
             await drawer.DisposeAsync();
         }
+
+        return head;
     }
+}
+
+/// <summary>
+/// Crashes while people draw: kill -9 of the realtime service, of redis-server (restarted on the same
+/// data), of the site, and a full restart of the stack.
+/// </summary>
+[Collection(IsolatedCollection.Name)]
+public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : FaultScenarios(stack, output), IClassFixture<StackFixture>
+{
+    private readonly StackFixture _stack = stack;
+
 
     [Fact]
     public async Task KillingTheRealtimeServiceLosesNoAcknowledgedOperation()
     {
-        var (drawers, token) = await StartDrawingAsync();
+        var (drawers, token, _) = await StartDrawingAsync();
 
-        foreach (var instance in stack.InstancesOf("realtime"))
+        foreach (var instance in _stack.InstancesOf("realtime"))
         {
-            await stack.KillAsync(instance);
+            await _stack.KillAsync(instance);
         }
 
         await Task.Delay(TimeSpan.FromSeconds(1));
-        foreach (var instance in stack.InstancesOf("realtime"))
+        foreach (var instance in _stack.InstancesOf("realtime"))
         {
-            await stack.StartAgainAsync(instance);
+            await _stack.StartAgainAsync(instance);
         }
 
         await FinishAndAuditAsync(drawers, token, "kill -9 realtime", socketsDrop: true);
@@ -100,12 +112,12 @@ public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : I
     [Fact]
     public async Task KillingRedisLosesNoAcknowledgedOperation()
     {
-        var (drawers, token) = await StartDrawingAsync();
+        var (drawers, token, _) = await StartDrawingAsync();
 
-        var redis = stack.InstancesOf("redis").Single();
-        await stack.KillAsync(redis);
+        var redis = _stack.InstancesOf("redis").Single();
+        await _stack.KillAsync(redis);
         await Task.Delay(TimeSpan.FromSeconds(1));
-        await stack.StartAgainAsync(redis);
+        await _stack.StartAgainAsync(redis);
 
         await FinishAndAuditAsync(drawers, token, "kill -9 redis-server");
     }
@@ -113,15 +125,15 @@ public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : I
     [Fact]
     public async Task KillingTheSiteLosesNoAcknowledgedOperation()
     {
-        var (drawers, token) = await StartDrawingAsync();
+        var (drawers, token, _) = await StartDrawingAsync();
 
-        var web = stack.InstancesOf("web").Single();
-        await stack.KillAsync(web);
+        var web = _stack.InstancesOf("web").Single();
+        await _stack.KillAsync(web);
         // Open sockets keep drawing: the realtime service needs the site only for new tokens.
         var before = drawers.Sum(d => d.Acknowledged.Count);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.True(drawers.Sum(d => d.Acknowledged.Count) > before, "drawing stopped while the site was down");
-        await stack.StartAgainAsync(web);
+        await _stack.StartAgainAsync(web);
 
         await FinishAndAuditAsync(drawers, token, "kill -9 web");
     }
@@ -129,9 +141,9 @@ public sealed class FaultTests(StackFixture stack, ITestOutputHelper output) : I
     [Fact]
     public async Task RestartingTheWholeStackLosesNoAcknowledgedOperation()
     {
-        var (drawers, token) = await StartDrawingAsync();
+        var (drawers, token, _) = await StartDrawingAsync();
 
-        await stack.RestartStackAsync();
+        await _stack.RestartStackAsync();
 
         await FinishAndAuditAsync(drawers, token, "full stack restart", socketsDrop: true);
     }

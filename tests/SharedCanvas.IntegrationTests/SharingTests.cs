@@ -2,12 +2,15 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
 
 namespace SharedCanvas.IntegrationTests;
 
-/// <summary>Private boards, sharing by role through links, revocation and deletion reaching open sockets.</summary>
-[Collection(StackCollection.Name)]
-public sealed class SharingTests(StackFixture stack)
+/// <summary>
+/// Private boards, sharing by role through links, revocation and deletion reaching open sockets; on each
+/// database engine (<see cref="SharingTests"/>, <see cref="SharingOnPostgreSqlTests"/>).
+/// </summary>
+public abstract class SharingScenarios(StackFixture stack)
 {
     [Fact]
     public async Task BoardDoesNotExistForSomeoneItWasNotSharedWith()
@@ -227,14 +230,11 @@ public sealed class SharingTests(StackFixture stack)
             Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
         }
 
-        await using (var web = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stack.DataDirectory, "web.db")};Pooling=false"))
+        await using (var web = await stack.OpenWebDatabaseAsync())
         {
-            await web.OpenAsync();
-            await using var age = web.CreateCommand();
-            age.CommandText = "UPDATE Boards SET DeletedAt = $at WHERE Id = $id";
-            age.Parameters.AddWithValue("$at", DateTime.UtcNow.AddDays(-31).ToString("yyyy-MM-dd HH:mm:ss"));
-            age.Parameters.AddWithValue("$id", boardId);
-            Assert.Equal(1, await age.ExecuteNonQueryAsync());
+            var aged = await web.Boards.IgnoreQueryFilters().Where(b => b.Id == boardId)
+                .ExecuteUpdateAsync(b => b.SetProperty(x => x.DeletedAt, DateTime.UtcNow.AddDays(-31)));
+            Assert.Equal(1, aged);
         }
 
         var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync((await Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.GetConnectionStringAsync(stack.App, "redis"))!);
@@ -251,3 +251,9 @@ public sealed class SharingTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
     }
 }
+
+[Collection(StackCollection.Name)]
+public sealed class SharingTests(StackFixture stack) : SharingScenarios(stack);
+
+[Collection(PostgreSqlCollection.Name)]
+public sealed class SharingOnPostgreSqlTests(PostgreSqlStackFixture stack) : SharingScenarios(stack);

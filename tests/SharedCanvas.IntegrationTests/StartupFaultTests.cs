@@ -22,18 +22,7 @@ public sealed class StartupFaultTests(StartupFaultTests.Fixture stack, ITestOutp
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
 
     /// <summary>Someone can still sign up, create a board and draw on it, and a second socket sees it.</summary>
-    private async Task AssertTheStackWorksAsync()
-    {
-        using var person = await stack.RegisterAsync();
-        var board = await person.CreateBoardAsync();
-        await using var drawer = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(board), stack.WebOrigin);
-        await using var watcher = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(board), stack.WebOrigin);
-        await drawer.JoinAsync();
-        await watcher.JoinAsync();
-        await drawer.SendOpAsync(Ops.AddPen("after-the-crash", 1, 1));
-        await watcher.WaitForAsync(m => BoardSocket.Type(m) == "op" && (string?)m["op"]?["el"]?["id"] == "after-the-crash");
-        Assert.Null(drawer.CloseStatus);
-    }
+    private Task AssertTheStackWorksAsync() => stack.AssertAStrokeReachesAnotherSocketAsync("after-the-crash");
 
     [Fact]
     public async Task AMigrationLockLeftByAKilledProcessDoesNotStopTheNextStart()

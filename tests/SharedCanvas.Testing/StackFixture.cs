@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit;
@@ -8,7 +9,7 @@ using Xunit;
 namespace SharedCanvas.Testing;
 
 /// <summary>
-/// The whole SharedCanvas stack (Redis, web, realtime), started once per fixture with
+/// The whole SharedCanvas stack (Redis, web, realtime, and PostgreSQL where chosen), started once per fixture with
 /// Aspire.Hosting.Testing on a fresh data directory. Redis is the machine's redis-server, run as an
 /// executable resource, so that fault tests can kill and restart it.
 /// </summary>
@@ -35,6 +36,12 @@ public class StackFixture : IAsyncLifetime
     protected virtual bool EnableDashboard => false;
 
     /// <summary>
+    /// <c>sqlite</c> (files in the data directory, the default) or <c>postgres</c>: the machine's PostgreSQL
+    /// server as an executable resource (Debian's postgresql package), on the same data directory.
+    /// </summary>
+    protected virtual string DatabaseProvider => "sqlite";
+
+    /// <summary>
     /// False for the stacks most tests share: they register many accounts from one address within
     /// minutes and draw thousands of operations a second, so the site's and the realtime service's rate
     /// limits are lifted there. The security tests run with the limits the product ships with.
@@ -56,6 +63,8 @@ public class StackFixture : IAsyncLifetime
             $"--SharedCanvas:DataDirectory={DataDirectory}",
             $"--SharedCanvas:RealtimeReplicas={RealtimeReplicas}",
             "--Redis:Mode=executable",
+            $"--Database:Provider={DatabaseProvider}",
+            "--PostgreSql:Mode=executable",
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SharedCanvas_AppHost>(
             args,
@@ -107,12 +116,29 @@ public class StackFixture : IAsyncLifetime
         await _app.StartAsync(start.Token);
         await beside;
         var notifications = _app.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var resource in new[] { "redis", "web", "realtime" })
+        foreach (var resource in DatabaseProvider == "postgres" ? ["redis", "postgres", "web", "realtime"] : new[] { "redis", "web", "realtime" })
         {
             await notifications.WaitForResourceHealthyAsync(resource, WaitBehavior.StopOnResourceUnavailable, start.Token);
         }
 
         WatchResources();
+    }
+
+    /// <summary>
+    /// The site's database as the services see it (the SQLite file, or the database on the PostgreSQL
+    /// server), for a test that must change what no API changes (a date in the past, say).
+    /// </summary>
+    public async Task<SharedCanvas.Web.Data.WebDbContext> OpenWebDatabaseAsync()
+    {
+        if (DatabaseProvider != "postgres")
+        {
+            return new(new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<SharedCanvas.Web.Data.WebDbContext>()
+                .UseSqlite($"Data Source={Path.Combine(DataDirectory, "web.db")};Pooling=false").Options);
+        }
+
+        var server = await App.GetConnectionStringAsync("postgres");
+        return new SharedCanvas.Web.Data.PostgreSqlWebDbContext(new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<SharedCanvas.Web.Data.PostgreSqlWebDbContext>()
+            .UseNpgsql($"{server};Database=sharedcanvas_web;Pooling=false").Options);
     }
 
     public ResourceNotificationService Notifications => App.Services.GetRequiredService<ResourceNotificationService>();
@@ -153,17 +179,23 @@ public class StackFixture : IAsyncLifetime
     public async Task<int> KillAsync(string resourceId)
     {
         var target = ProcessIdOf(resourceId);
-        var state = _latest[resourceId];
         using (var process = System.Diagnostics.Process.GetProcessById(target))
         {
             process.Kill();
         }
 
+        await WaitStoppedAsync(resourceId);
+        return target;
+    }
+
+    /// <summary>Waits until an instance of a resource is in a terminal state (exited, finished, failed to start).</summary>
+    public async Task WaitStoppedAsync(string resourceId)
+    {
+        var name = _latest.TryGetValue(resourceId, out var state) ? state.Resource.Name : resourceId;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await Notifications.WaitForResourceAsync(state.Resource.Name,
+        await Notifications.WaitForResourceAsync(name,
             e => e.ResourceId == resourceId && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text),
             timeout.Token);
-        return target;
     }
 
     /// <summary>
@@ -275,6 +307,23 @@ public class StackFixture : IAsyncLifetime
     /// <summary>A new account, registered and signed in through the site's pages.</summary>
     public Task<SiteClient> RegisterAsync(string? userName = null) =>
         SiteClient.RegisterAsync(WebUrl, userName ?? Names.NewUserName(), Names.Password);
+
+    /// <summary>
+    /// The stack works end to end: someone new signs up, creates a board and draws on it through one socket,
+    /// and a second socket sees the stroke (after a crash, say).
+    /// </summary>
+    public async Task AssertAStrokeReachesAnotherSocketAsync(string elementId)
+    {
+        using var person = await RegisterAsync();
+        var board = await person.CreateBoardAsync();
+        await using var drawer = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(board), WebOrigin);
+        await using var watcher = await BoardSocket.ConnectAsync(await person.GetRealtimeTokenAsync(board), WebOrigin);
+        await drawer.JoinAsync();
+        await watcher.JoinAsync();
+        await drawer.SendOpAsync(Ops.AddPen(elementId, 1, 1));
+        await watcher.WaitForAsync(m => BoardSocket.Type(m) == "op" && (string?)m["op"]?["el"]?["id"] == elementId);
+        Assert.Null(drawer.CloseStatus);
+    }
 }
 
 /// <summary>Unique names for accounts and boards, so tests sharing a stack never collide.</summary>

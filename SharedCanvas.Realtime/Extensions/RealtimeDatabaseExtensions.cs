@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using SharedCanvas.Contracts;
+using SharedCanvas.Realtime.Storage;
+
+namespace SharedCanvas.Realtime.Extensions;
+
+public static class RealtimeDatabaseExtensions
+{
+    /// <summary>
+    /// The snapshots' database as a pooled <see cref="IDbContextFactory{RealtimeDbContext}"/> on the configured
+    /// engine (<c>Database:Provider</c>: a SQLite file by default, or PostgreSQL through Aspire's Npgsql
+    /// integration, with its health check and traces). The service and the migration step both register it here.
+    /// </summary>
+    public static IHostApplicationBuilder AddRealtimeDbContext(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("realtime-db")
+            ?? throw new InvalidOperationException("The connection string 'ConnectionStrings:realtime-db' is missing.");
+        switch (DatabaseProviders.Parse(builder.Configuration[DatabaseProviders.ConfigurationKey]))
+        {
+            case DatabaseProvider.PostgreSql:
+                builder.Services.AddPooledDbContextFactory<PostgreSqlRealtimeDbContext>(options => options.UseNpgsql(connectionString));
+                builder.Services.AddSingleton<IDbContextFactory<RealtimeDbContext>, RealtimeDbContextFactory<PostgreSqlRealtimeDbContext>>();
+                builder.EnrichNpgsqlDbContext<PostgreSqlRealtimeDbContext>(settings => settings.DisableRetry = true);
+                break;
+            default:
+                builder.Services.AddPooledDbContextFactory<RealtimeDbContext>(options => options.UseSqlite(connectionString));
+                break;
+        }
+
+        return builder;
+    }
+}
