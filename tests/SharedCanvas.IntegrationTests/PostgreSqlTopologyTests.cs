@@ -1,4 +1,8 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using SharedCanvas.Testing;
 
 namespace SharedCanvas.IntegrationTests;
@@ -33,6 +37,153 @@ public sealed class PostgreSqlTopologyTests(PostgreSqlStackFixture stack)
         Assert.True(await stack.WaitForSnapshotAsync(boardId, atLeast: 1) >= 1);
         Assert.Empty(Directory.EnumerateFiles(stack.DataDirectory, "*.db*", SearchOption.AllDirectories));
         Assert.True(File.Exists(Path.Combine(stack.DataDirectory, "postgres", "data", "PG_VERSION")));
+    }
+}
+
+/// <summary>
+/// Replicas anywhere (docs/operations.md, "Several machines"): a realtime replica started by hand, outside the
+/// AppHost, configured only by its environment (connection strings, the site's address, the allowed origin),
+/// joins the AppHost's replicas: a stroke drawn through it reaches a socket on them, and the other way round.
+/// Nothing it needs is on a disk another replica reads.
+/// </summary>
+[Collection(PostgreSqlCollection.Name)]
+public sealed class ReplicaAnywhereTests(PostgreSqlStackFixture stack)
+{
+    [Fact]
+    public async Task AReplicaStartedByHandWithOnlyItsEnvironmentServesABoardBesideTheAppHostsReplicas()
+    {
+        using var outside = await OutsideReplica.StartAsync(stack);
+        using var ada = await stack.RegisterAsync();
+        var boardId = await ada.CreateBoardAsync();
+        var token = await ada.GetRealtimeTokenAsync(boardId);
+
+        // One socket on the replica started by hand, one on the AppHost's (where the site sends browsers).
+        await using var there = await BoardSocket.ConnectAsync(token with { Url = outside.SocketUrl(token.Url) }, stack.WebOrigin);
+        await using var here = await BoardSocket.ConnectAsync(await ada.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        await there.JoinAsync();
+        await here.JoinAsync();
+        Assert.Equal(outside.Name, (string?)there.Welcome!["server"]);
+        Assert.NotEqual(outside.Name, (string?)here.Welcome!["server"]);
+
+        await there.SendOpAsync(Ops.AddPen("drawn-outside", 1, 1));
+        await here.WaitForAsync(m => BoardSocket.Type(m) == "op" && (string?)m["op"]?["el"]?["id"] == "drawn-outside");
+        await here.SendOpAsync(Ops.AddPen("drawn-inside", 2, 2));
+        await there.WaitForAsync(m => BoardSocket.Type(m) == "op" && (string?)m["op"]?["el"]?["id"] == "drawn-inside");
+    }
+
+    /// <summary><c>dotnet SharedCanvas.Realtime.dll</c>, as an operator runs it on another machine.</summary>
+    private sealed class OutsideReplica : IDisposable
+    {
+        private readonly System.Diagnostics.Process _process;
+        private readonly int _port;
+
+        private OutsideReplica(System.Diagnostics.Process process, int port)
+        {
+            _process = process;
+            _port = port;
+        }
+
+        /// <summary>What it says in <c>welcome.server</c>: the host name and its process id.</summary>
+        public string Name => $"{Environment.MachineName.ToLowerInvariant()}-{_process.Id}";
+
+        public string SocketUrl(string url) => new UriBuilder(url) { Host = "127.0.0.1", Port = _port }.Uri.ToString();
+
+        public static async Task<OutsideReplica> StartAsync(PostgreSqlStackFixture stack)
+        {
+            var model = stack.App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.DistributedApplicationModel>();
+            var project = model.Resources.OfType<Aspire.Hosting.ApplicationModel.ProjectResource>().Single(r => r.Name == "realtime");
+            var projectDirectory = Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath)!;
+#if DEBUG
+            const string configuration = "Debug";
+#else
+            const string configuration = "Release";
+#endif
+            var assembly = Path.Combine(projectDirectory, "bin", configuration, "net10.0", "SharedCanvas.Realtime.dll");
+            var port = FreePort();
+            var server = await stack.App.GetConnectionStringAsync("postgres");
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet", [assembly])
+            {
+                WorkingDirectory = Path.GetDirectoryName(assembly)!,
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            var environment = new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ConnectionStrings__redis"] = await stack.App.GetConnectionStringAsync("redis"),
+                ["Database__Provider"] = "postgres",
+                ["ConnectionStrings__realtime-db"] = $"{server};Database=sharedcanvas_realtime",
+                ["Auth__Issuer"] = stack.WebOrigin,
+                ["Auth__JwksUrl"] = $"{stack.WebOrigin}/.well-known/jwks.json",
+                ["Auth__RequireHttpsMetadata"] = "false",
+                ["Realtime__AllowedOrigins__0"] = stack.WebOrigin,
+            };
+            foreach (var (key, value) in environment)
+            {
+                start.Environment[key] = value;
+            }
+
+            // Nothing of the test run's own environment that would tell it where it is (Aspire's, OpenTelemetry's).
+            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) || k.StartsWith("services__", StringComparison.Ordinal)).ToList())
+            {
+                start.Environment.Remove(key);
+            }
+
+            var process = System.Diagnostics.Process.Start(start)!;
+            var output = new System.Text.StringBuilder();
+            process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var replica = new OutsideReplica(process, port);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(250))
+            {
+                try
+                {
+                    using var health = await http.GetAsync($"http://127.0.0.1:{port}/health");
+                    if (health.IsSuccessStatusCode)
+                    {
+                        return replica;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+
+                if (process.HasExited || DateTime.UtcNow > deadline)
+                {
+                    replica.Dispose();
+                    lock (output)
+                    {
+                        throw new InvalidOperationException($"The replica started by hand did not become healthy. Its output:\n{output}");
+                    }
+                }
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+
+            _process.Dispose();
+        }
     }
 }
 
