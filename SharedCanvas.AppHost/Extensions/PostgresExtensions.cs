@@ -112,16 +112,19 @@ internal static class PostgresExtensions
         port="$1"
         as_owner() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi; }
         if [ ! -f "$PG_DIR/PG_VERSION" ]; then
-          rm -rf "$PG_DIR" "$PG_DIR.init" "$PG_DIR.pw"
-          mkdir -p "$PG_DIR.init"
-          (umask 077; printf '%s\n' "$PGPASSWORD_INIT" > "$PG_DIR.pw")
+          # What an earlier, killed start left (its initdb may even still be running, in its own directory).
+          rm -rf "$PG_DIR" "$PG_DIR".init.* "$PG_DIR".pw.*
+          init="$PG_DIR.init.$$"
+          pw="$PG_DIR.pw.$$"
+          mkdir -p "$init"
+          (umask 077; printf '%s\n' "$PGPASSWORD_INIT" > "$pw")
           if [ "$(id -u)" = 0 ]; then
-            chown postgres: "$PG_DIR.init" "$PG_DIR.pw"
+            chown postgres: "$init" "$pw"
             chmod a+x "$(dirname "$PG_DIR")" "$(dirname "$(dirname "$PG_DIR")")"
           fi
-          as_owner "$PG_BIN/initdb" -D "$PG_DIR.init" -U postgres --pwfile="$PG_DIR.pw" -A scram-sha-256 -E UTF8 --no-locale >/dev/null
-          rm -f "$PG_DIR.pw"
-          mv "$PG_DIR.init" "$PG_DIR"
+          as_owner "$PG_BIN/initdb" -D "$init" -U postgres --pwfile="$pw" -A scram-sha-256 -E UTF8 --no-locale >/dev/null
+          rm -f "$pw"
+          mv "$init" "$PG_DIR"
         fi
         unset PGPASSWORD_INIT
         if [ "$(id -u)" = 0 ]; then

@@ -8,64 +8,52 @@ namespace SharedCanvas.IntegrationTests;
 
 /// <summary>
 /// Any process may die at any moment, start-up included, and the next start must just work, without anyone
-/// editing files or databases (issue 14): a database migration killed half-way, the lock it held left behind.
-/// A stack of their own, stopped and started again on the same data directory.
+/// editing files or databases (issue 14): a database migration killed half-way, on each engine. A stack of
+/// their own, stopped and started again on the same data directory.
 /// </summary>
-[Collection(IsolatedCollection.Name)]
-public sealed class StartupFaultTests(StartupFaultTests.Fixture stack, ITestOutputHelper output) : IClassFixture<StartupFaultTests.Fixture>
+public abstract class StartupFaultScenarios(StackFixture stack, ITestOutputHelper output)
 {
-    public sealed class Fixture : StackFixture
-    {
-        protected override int RealtimeReplicas => 2;
-    }
-
-    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
+    protected static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
 
     /// <summary>Someone can still sign up, create a board and draw on it, and a second socket sees it.</summary>
-    private Task AssertTheStackWorksAsync() => stack.AssertAStrokeReachesAnotherSocketAsync("after-the-crash");
+    protected Task AssertTheStackWorksAsync() => stack.AssertAStrokeReachesAnotherSocketAsync("after-the-crash");
 
-    [Fact]
-    public async Task AMigrationLockLeftByAKilledProcessDoesNotStopTheNextStart()
-    {
-        await AssertTheStackWorksAsync();
-        await stack.StopStackAsync();
-
-        // What a process killed while it migrated leaves: EF Core's lock row, in both databases.
-        foreach (var file in new[] { "web.db", "realtime.db" })
-        {
-            await using var db = new SqliteConnection($"Data Source={Path.Combine(stack.DataDirectory, file)};Pooling=false");
-            await db.OpenAsync();
-            await using var command = db.CreateCommand();
-            command.CommandText = """
-                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock" ("Id" INTEGER NOT NULL CONSTRAINT "PK___EFMigrationsLock" PRIMARY KEY, "Timestamp" TEXT NOT NULL);
-                INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2026-12-01 08:00:00');
-                """;
-            await command.ExecuteNonQueryAsync();
-        }
-
-        await stack.StartStackAsync().WaitAsync(StartLimit);
-        await AssertTheStackWorksAsync();
-    }
+    /// <summary>Removes the stack's databases (the stack stopped), so that its next start has everything to create and migrate.</summary>
+    protected abstract void ForgetTheDatabases();
 
     [Fact]
     public async Task TheMigrationKilledDuringStartUpLeavesNothingThatStopsTheNextStart()
     {
         await stack.StopStackAsync();
         // A first start with everything to migrate, so that the kill finds the migration at work.
-        foreach (var file in Directory.EnumerateFiles(stack.DataDirectory, "*.db*"))
-        {
-            File.Delete(file);
-        }
+        ForgetTheDatabases();
+        Assert.Equal(1, await StartWhileKillingAsync(KillTheMigrationAsSoonAsItRunsAsync));
+        await stack.StopStackAsync();
 
+        await stack.StartStackAsync().WaitAsync(StartLimit);
+        await AssertTheStackWorksAsync();
+    }
+
+    /// <summary>
+    /// Starts the stack while <paramref name="kill"/> kills something in its start; returns how many kills it
+    /// made. That start may fail, or wait for the dead part (as the AppHost waits for a server that someone may
+    /// start again from the dashboard) until <paramref name="limit"/>; the next start is what must work.
+    /// </summary>
+    protected async Task<int> StartWhileKillingAsync(Func<DistributedApplication, Action<string>, Task> kill, TimeSpan? limit = null)
+    {
         var killed = 0;
         try
         {
-            await stack.StartStackAsync(app => KillTheMigrationAsSoonAsItRunsAsync(app, what =>
+            await stack.StartStackAsync(app => kill(app, what =>
             {
                 killed++;
                 output.WriteLine($"killed {what}");
-            })).WaitAsync(StartLimit);
+            })).WaitAsync(limit ?? StartLimit);
             output.WriteLine("the stack came up all the same");
+        }
+        catch (TimeoutException) when (killed > 0 && limit is not null)
+        {
+            output.WriteLine($"the start was still waiting for what was killed after {limit}");
         }
         catch (Exception ex) when (ex is not TimeoutException)
         {
@@ -73,14 +61,10 @@ public sealed class StartupFaultTests(StartupFaultTests.Fixture stack, ITestOutp
             output.WriteLine($"the start failed as it should: {ex.GetType().Name}: {ex.Message}");
         }
 
-        Assert.Equal(1, killed);
-        await stack.StopStackAsync();
-
-        await stack.StartStackAsync().WaitAsync(StartLimit);
-        await AssertTheStackWorksAsync();
+        return killed;
     }
 
-    private static async Task KillTheMigrationAsSoonAsItRunsAsync(DistributedApplication app, Action<string> onKilled)
+    protected static async Task KillTheMigrationAsSoonAsItRunsAsync(DistributedApplication app, Action<string> onKilled)
     {
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
         using var timeout = new CancellationTokenSource(StartLimit);
@@ -111,6 +95,120 @@ public sealed class StartupFaultTests(StartupFaultTests.Fixture stack, ITestOutp
                     await Task.Delay(5, timeout.Token);
                 }
 
+            }
+        }
+    }
+}
+
+/// <summary>The start-up faults on SQLite, and the lock row EF Core's SQLite migrator leaves when killed.</summary>
+[Collection(IsolatedCollection.Name)]
+public sealed class StartupFaultTests(StartupFaultTests.Fixture stack, ITestOutputHelper output)
+    : StartupFaultScenarios(stack, output), IClassFixture<StartupFaultTests.Fixture>
+{
+    private readonly Fixture _stack = stack;
+
+    public sealed class Fixture : StackFixture
+    {
+        protected override int RealtimeReplicas => 2;
+    }
+
+    protected override void ForgetTheDatabases()
+    {
+        foreach (var file in Directory.EnumerateFiles(_stack.DataDirectory, "*.db*"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task AMigrationLockLeftByAKilledProcessDoesNotStopTheNextStart()
+    {
+        await AssertTheStackWorksAsync();
+        await _stack.StopStackAsync();
+
+        // What a process killed while it migrated leaves: EF Core's lock row, in both databases.
+        foreach (var file in new[] { "web.db", "realtime.db" })
+        {
+            await using var db = new SqliteConnection($"Data Source={Path.Combine(_stack.DataDirectory, file)};Pooling=false");
+            await db.OpenAsync();
+            await using var command = db.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock" ("Id" INTEGER NOT NULL CONSTRAINT "PK___EFMigrationsLock" PRIMARY KEY, "Timestamp" TEXT NOT NULL);
+                INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2026-12-01 08:00:00');
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await _stack.StartStackAsync().WaitAsync(StartLimit);
+        await AssertTheStackWorksAsync();
+    }
+}
+
+/// <summary>
+/// The start-up faults on PostgreSQL: the migration step killed mid-migration, and the server itself killed
+/// while it creates its cluster on first start (initdb). Neither leaves anything that stops the next start.
+/// </summary>
+[Collection(IsolatedCollection.Name)]
+public sealed class StartupFaultOnPostgreSqlTests(StartupFaultOnPostgreSqlTests.Fixture stack, ITestOutputHelper output)
+    : StartupFaultScenarios(stack, output), IClassFixture<StartupFaultOnPostgreSqlTests.Fixture>
+{
+    private readonly Fixture _stack = stack;
+
+    public sealed class Fixture : StackFixture
+    {
+        protected override string DatabaseProvider => "postgres";
+    }
+
+    protected override void ForgetTheDatabases() =>
+        Directory.Delete(Path.Combine(_stack.DataDirectory, "postgres"), recursive: true);
+
+    [Fact]
+    public async Task TheServerKilledWhileItCreatesItsClusterLeavesNothingThatStopsTheNextStart()
+    {
+        await _stack.StopStackAsync();
+        ForgetTheDatabases();
+        Assert.Equal(1, await StartWhileKillingAsync(KillTheServerDuringInitdbAsync, limit: TimeSpan.FromSeconds(30)));
+        Assert.False(File.Exists(Path.Combine(_stack.DataDirectory, "postgres", "data", "PG_VERSION")), "the cluster was whole before the kill");
+        await _stack.StopStackAsync();
+
+        await _stack.StartStackAsync().WaitAsync(StartLimit);
+        await AssertTheStackWorksAsync();
+    }
+
+    /// <summary>Kills the server's start script and everything under it (initdb) while initdb runs, as a crash would.</summary>
+    private static async Task KillTheServerDuringInitdbAsync(DistributedApplication app, Action<string> onKilled)
+    {
+        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+        using var timeout = new CancellationTokenSource(StartLimit);
+        await foreach (var update in notifications.WatchAsync(timeout.Token))
+        {
+            if (update.Resource.Name == "postgres" && update.Snapshot.State?.Text == KnownResourceStates.Running
+                && update.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
+                && Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) is > 1 and var pid)
+            {
+                while (!timeout.IsCancellationRequested)
+                {
+                    if (ProcessTree.Descendants(pid).FirstOrDefault(p => ProcessTree.CommandLine(p).Contains("initdb", StringComparison.Ordinal)) is > 0 and var initdb)
+                    {
+                        foreach (var process in ProcessTree.Descendants(pid).Prepend(pid).ToList())
+                        {
+                            try
+                            {
+                                using var target = System.Diagnostics.Process.GetProcessById(process);
+                                target.Kill();
+                            }
+                            catch (ArgumentException)
+                            {
+                                // Gone already.
+                            }
+                        }
+
+                        onKilled($"the server's start ({pid}) while initdb ({initdb}) ran");
+                        return;
+                    }
+
+                    await Task.Delay(10, timeout.Token);
+                }
             }
         }
     }
