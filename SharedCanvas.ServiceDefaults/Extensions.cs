@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -16,6 +17,15 @@ public static class Extensions
 {
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
+
+    private static readonly HashSet<string> StaticFileExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".js", ".mjs", ".map", ".css", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".ico", ".woff", ".woff2", ".ttf", ".webmanifest",
+    };
+
+    /// <summary>A request for a file a page loads (a script, a style sheet, an image, a font), by its extension.</summary>
+    public static bool IsStaticFile(PathString path) =>
+        path.HasValue && StaticFileExtensions.Contains(Path.GetExtension(path.Value));
 
     /// <summary>Every ActivitySource and Meter of SharedCanvas is named under this prefix.</summary>
     public const string TelemetryPrefix = "SharedCanvas.";
@@ -68,10 +78,12 @@ public static class Extensions
                     .AddSource(TelemetryPrefix + "*")
                     .AddAspNetCoreInstrumentation(aspNetCore =>
                     {
-                        // Health probes are not traced.
+                        // Health probes are not traced, nor the files a page loads (scripts, styles, images, fonts):
+                        // a board page load was twenty traces of its assets around the one people care about.
                         aspNetCore.Filter = context =>
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath);
+                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                            && !IsStaticFile(context.Request.Path);
                         // Older realtime clients send their token in the query string, and share links carry their
                         // secret in the path: neither is ever exported.
                         aspNetCore.EnrichWithHttpRequest = (activity, request) =>

@@ -193,6 +193,33 @@ public sealed class TelemetryTests(TelemetryFixture stack, ITestOutputHelper out
         }
     }
 
+    [Fact]
+    public async Task APageLoadIsTracedAsThePageAloneNotItsScriptsStylesAndImages()
+    {
+        using var ada = await stack.RegisterAsync();
+        var boardId = await ada.CreateBoardAsync();
+        string[] assets = ["/css/site.css", "/js/board/main.js", "/lib/perfect-freehand/index.mjs", "/favicon.svg"];
+        using (var page = await ada.Http.GetAsync($"/boards/{boardId}"))
+        {
+            page.EnsureSuccessStatusCode();
+        }
+
+        foreach (var asset in assets)
+        {
+            using var file = await ada.Http.GetAsync(asset);
+            file.EnsureSuccessStatusCode();
+        }
+
+        // The page's request is exported within seconds; its assets' never are.
+        using var telemetry = await DashboardTelemetry.ConnectAsync(stack.App);
+        using var spans = await telemetry.WaitForAsync($"spans?limit={DashboardTelemetry.Everything}", d =>
+            DashboardTelemetry.Spans(d).Any(s => DashboardTelemetry.Attribute(s.Span, "url.path") == $"/boards/{boardId}"));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var later = await telemetry.WaitForAsync($"spans?limit={DashboardTelemetry.Everything}", _ => true);
+        var paths = DashboardTelemetry.Spans(later).Select(s => DashboardTelemetry.Attribute(s.Span, "url.path")).ToHashSet();
+        Assert.All(assets, asset => Assert.DoesNotContain(asset, paths));
+    }
+
     /// <summary>Every trace the dashboard holds, by id, with the name and service of its first span.</summary>
     private static async Task<Dictionary<string, string>> TraceRootsAsync(DashboardTelemetry telemetry)
     {
