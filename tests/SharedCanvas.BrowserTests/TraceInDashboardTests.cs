@@ -79,6 +79,7 @@ public sealed class TraceInDashboardTests(BrowserStackFixture stack) : BrowserTe
         var traceId = await panel.Locator(".trace").InnerTextAsync();
         Assert.Matches("^[0-9a-f]{32}$", traceId);
         await Assertions.Expect(panel.Locator(".replica")).Not.ToHaveTextAsync("–");
+        await Assertions.Expect(panel.Locator(".page")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^browser-[0-9a-f]{16}$"));
         var link = panel.GetByRole(AriaRole.Link, new() { Name = "Open its trace in the dashboard" });
         await Assertions.Expect(link).ToBeVisibleAsync();
         var login = (await Stack.App.GetDashboardUrlAsync(CancellationToken.None))!;

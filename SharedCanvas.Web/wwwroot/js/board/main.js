@@ -34,6 +34,12 @@ BoardTelemetry.start(root, boardId).then(telemetry => {
   telemetry.user = model.me?.user ?? null;
   connection.telemetry = telemetry;
   renderer.onPainted = paintedAt => telemetry.painted(paintedAt);
+  // Which of the dashboard's `browser-…` resources is this page (its spans, its glass-to-glass figures).
+  const page = root.querySelector('[data-testid=diagnostics] .page');
+  if (page && telemetry.resourceName) {
+    page.textContent = telemetry.resourceName;
+    page.closest('p').hidden = false;
+  }
 });
 
 let elementCounter = 0;

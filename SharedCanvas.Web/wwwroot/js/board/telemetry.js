@@ -32,9 +32,10 @@ export class BoardTelemetry {
    * @param {object|null} sdk what lib/browser-telemetry.js `start` returns (or a test's stand-in); null: off
    * @param {{ boardId: string }} options
    */
-  constructor(sdk, { boardId }) {
+  constructor(sdk, { boardId, resourceName = null }) {
     this.sdk = sdk;
     this.boardId = boardId;
+    this.resourceName = resourceName; // how the dashboard names this page: service name and instance id
     this.user = null;
     this.sends = new Map();        // own operation number → its `send` span, until acknowledged
     this.waitingPaint = [];        // delivered operations not yet painted: { tp, at, receivedAt, attributes }
@@ -72,13 +73,15 @@ export class BoardTelemetry {
     if (!endpoint) return new BoardTelemetry(null, { boardId });
     try {
       const { start } = await import('/lib/browser-telemetry.js');
+      const service = root.dataset.otlpServiceName || 'browser';
+      const instance = randomHex(8);
       const sdk = start({
         endpoint,
         headers: JSON.parse(root.dataset.otlpHeaders || '{}'),
-        attributes: { 'service.name': root.dataset.otlpServiceName || 'browser', 'service.instance.id': randomHex(8) },
+        attributes: { 'service.name': service, 'service.instance.id': instance },
       });
       addEventListener('pagehide', () => sdk.flush());
-      return new BoardTelemetry(sdk, { boardId });
+      return new BoardTelemetry(sdk, { boardId, resourceName: `${service}-${instance}` });
     } catch (error) {
       console.warn('Browser telemetry is off: its SDK did not load.', error);
       return new BoardTelemetry(null, { boardId });
