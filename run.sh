@@ -7,13 +7,17 @@ cd "$(dirname "$0")"
 scripts/prerequisites.sh run
 dotnet build SharedCanvas.sln -nologo -v quiet -clp:ErrorsOnly
 
-cat <<'TXT'
+case "${Database__Provider:-sqlite}" in
+  postgres|postgresql|Postgres|PostgreSQL) databases="PostgreSQL's cluster in postgres/" ;;
+  *) databases="SQLite databases web.db, realtime.db" ;;
+esac
+cat <<TXT
 
   SharedCanvas is starting.
     Site:       http://localhost:5080
     Realtime:   http://localhost:5090  (WebSocket /ws/boards/{id})
     Dashboard:  http://localhost:18888 (log in with the link Aspire prints below)
-    Data:       .data/ (SQLite databases, or PostgreSQL's cluster with Database__Provider=postgres; Redis append-only files)
+    Data:       ${SharedCanvas__DataDirectory:-.data/} ($databases; Redis append-only files in redis/)
 
 TXT
 exec dotnet run --project SharedCanvas.AppHost --no-build --launch-profile http

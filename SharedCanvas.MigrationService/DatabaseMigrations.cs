@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Npgsql;
 using SharedCanvas.Realtime.Storage;
 using SharedCanvas.Realtime.Extensions;
 using SharedCanvas.Web.Data;
@@ -57,6 +59,13 @@ internal sealed partial class DatabaseMigrations(IServiceProvider services, IHos
 
     private async Task MigrateAsync(DbContext db, string name, CancellationToken cancellationToken)
     {
+        if (db.Database.IsNpgsql())
+        {
+            await EnsurePostgreSqlDatabaseAsync(db.Database.GetConnectionString()!, name, cancellationToken);
+            // EF Core reads its history table before it makes it, and logs that read as failing: make it first.
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+        }
+
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (db.Database.IsSqlite())
         {
@@ -82,6 +91,36 @@ internal sealed partial class DatabaseMigrations(IServiceProvider services, IHos
 
         LogMigrated(name, pending.Count);
     }
+
+    /// <summary>
+    /// Creates a PostgreSQL database that does not exist yet (the server's first start), through the server's
+    /// maintenance database, so that EF Core never tries a connection to a missing database: it logs each such
+    /// try as a failure, which the normal first start is not. Killed after this, the next start finds it.
+    /// </summary>
+    private async Task EnsurePostgreSqlDatabaseAsync(string connectionString, string name, CancellationToken cancellationToken)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var database = target.Database ?? throw new InvalidOperationException($"The {name} connection string names no database.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(database, "^[A-Za-z_][A-Za-z0-9_]{0,62}$"))
+        {
+            throw new InvalidOperationException($"The {name} database name must be letters, digits and underscores (was '{database}').");
+        }
+
+        var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", database);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+            LogCreated(name, database);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created the {Database} database ({Name}) on the PostgreSQL server")]
+    private partial void LogCreated(string database, string name);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The {Database} database is up to date ({Applied} migrations applied)")]
     private partial void LogMigrated(string database, int applied);
