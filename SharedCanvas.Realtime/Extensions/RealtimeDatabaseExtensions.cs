@@ -20,7 +20,13 @@ public static class RealtimeDatabaseExtensions
             case DatabaseProvider.PostgreSql:
                 builder.Services.AddPooledDbContextFactory<PostgreSqlRealtimeDbContext>(options => options.UseNpgsql(connectionString));
                 builder.Services.AddSingleton<IDbContextFactory<RealtimeDbContext>, RealtimeDbContextFactory<PostgreSqlRealtimeDbContext>>();
-                builder.EnrichNpgsqlDbContext<PostgreSqlRealtimeDbContext>(settings => settings.DisableRetry = true);
+                // Not in the replica's health: without its database it still carries every stroke (only late
+                // joins and the saver wait), and a load balancer must not take every replica away at once.
+                builder.EnrichNpgsqlDbContext<PostgreSqlRealtimeDbContext>(settings =>
+                {
+                    settings.DisableRetry = true;
+                    settings.DisableHealthChecks = true;
+                });
                 break;
             default:
                 builder.Services.AddPooledDbContextFactory<RealtimeDbContext>(options => options.UseSqlite(connectionString));

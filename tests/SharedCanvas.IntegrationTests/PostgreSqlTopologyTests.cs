@@ -212,6 +212,20 @@ public sealed class PostgreSqlFaultTests(PostgreSqlStackFixture stack, ITestOutp
         // Long enough for every saver and the site's trash purger (each once a second) to meet the outage.
         await Task.Delay(TimeSpan.FromSeconds(4));
         Assert.True(drawers.Sum(d => d.Acknowledged.Count) > before, "drawing stopped while the database was down");
+
+        // The replicas still say they are healthy (they carry the strokes; a load balancer must keep them),
+        // the site that it is not (it can serve nothing without its database).
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        for (var i = 0; i < 4; i++)
+        {
+            using var replica = await http.GetAsync(new Uri(_stack.App.GetEndpoint("realtime", "http"), "/health"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, replica.StatusCode);
+        }
+
+        using (var site = await http.GetAsync(new Uri(_stack.WebUrl, "/health")))
+        {
+            Assert.NotEqual(System.Net.HttpStatusCode.OK, site.StatusCode);
+        }
         await _stack.StartAgainAsync(postgres);
         Assert.All(services, s => Assert.Equal(s.Value, _stack.ProcessIdOf(s.Key)));
 
