@@ -20,6 +20,9 @@ public sealed partial class SocketPump
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan SlowReaderCloseTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a replay waits for room in the queue before its reader counts as one that does not read.</summary>
+    private static readonly TimeSpan ReplayStallTimeout = TimeSpan.FromSeconds(20);
+
     private readonly WebSocket _socket;
     private readonly Channel<Outgoing> _outgoing;
     private readonly CancellationTokenSource _abort = new();
@@ -84,13 +87,28 @@ public sealed partial class SocketPump
     /// <summary>
     /// Queues a message, waiting for room (a replay slows only its own socket). Like <see cref="TryEnqueue"/>
     /// it leaves sending to <see cref="Flush"/>, so that a page of a replay travels in a few batch frames.
+    /// A reader that makes no room for <see cref="ReplayStallTimeout"/> is a slow reader like any other: closed
+    /// with 1013 (the wait ends with <see cref="ChannelClosedException"/>). Waiting on it for ever kept such a
+    /// socket catching up for good, with every live delivery buffered for it and no close.
     /// </summary>
     public async ValueTask EnqueueAsync(ReadOnlyMemory<byte> message)
     {
-        if (!_outgoing.Writer.TryWrite(new Outgoing(message, 0)))
+        if (_outgoing.Writer.TryWrite(new Outgoing(message, 0)))
         {
-            Flush(inline: false);
-            await _outgoing.Writer.WriteAsync(new Outgoing(message, 0), _abort.Token);
+            return;
+        }
+
+        Flush(inline: false);
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        stall.CancelAfter(ReplayStallTimeout);
+        try
+        {
+            await _outgoing.Writer.WriteAsync(new Outgoing(message, 0), stall.Token);
+        }
+        catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
+        {
+            Overflow();
+            throw new ChannelClosedException("the client stopped reading during its replay");
         }
     }
 

@@ -579,7 +579,8 @@ public sealed partial class HostileInputTests(SecurityFixture stack, ITestOutput
         await using var writer = await MalloryJoinsAsync();
         var id = $"big-{Guid.NewGuid():N}";
         await writer.SendOpAsync(Ops.AddPen(id, 0, 0));
-        // About 20 KB each, 800 of them: more than the socket's queue and the kernel's buffers hold.
+        // About 20 KB each, 800 of them (16 MB): more than the socket's queue (256 messages, 5 MB) and the kernel's
+        // buffers (the unread sockets' receive buffer is fixed at 64 KB, the server's send buffer grows to 4 MB) hold.
         var points = string.Join(",", Enumerable.Range(0, 950).Select(i => $"{100000.25 + i},{200000.75 + i % 100},0.5"));
         const int Batches = 800;
         for (var i = 0; i < Batches; i++)
@@ -618,6 +619,43 @@ public sealed partial class HostileInputTests(SecurityFixture stack, ITestOutput
         using var telemetry = await DashboardTelemetry.ConnectAsync(stack.App);
         using var closed = await telemetry.WaitForAsync($"logs?limit={DashboardTelemetry.Everything}",
             d => d.RootElement.GetRawText().Contains($"Socket {deadConnection} closed", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+    });
+
+    [Fact]
+    public Task SocketThatStopsReadingDuringItsReplayIsClosedWith1013() => UnderAttackAsync(async () =>
+    {
+        // A board of Mallory's with a long history: 800 batches of about 20 KB (16 MB), more than a socket's
+        // queue (256 messages) and the kernel's buffers hold.
+        var boardId = await stack.Mallory.CreateBoardAsync();
+        var token = await stack.Mallory.GetRealtimeTokenAsync(boardId);
+        await using (var writer = await BoardSocket.ConnectAsync(token, stack.WebOrigin))
+        {
+            await writer.JoinAsync();
+            var id = $"long-{Guid.NewGuid():N}";
+            await writer.SendOpAsync(Ops.AddPen(id, 0, 0));
+            var points = string.Join(",", Enumerable.Range(0, 950).Select(i => $"{100000.25 + i},{200000.75 + i % 100},0.5"));
+            const int Batches = 800;
+            for (var i = 0; i < Batches; i++)
+            {
+                await writer.SendTextAsync($$$"""{"type":"op","n":{{{i + 2}}},"op":{"k":"points","id":"{{{id}}}","pts":[{{{points}}}]}}""");
+                if (i % 80 == 79)
+                {
+                    await Task.Delay(1000); // stay under the socket's message rate
+                }
+            }
+
+            await writer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long)m["n"]! == Batches + 1, TimeSpan.FromSeconds(60));
+        }
+
+        // A socket asks for all of it (since 0: the log still holds every entry) and never reads: its replay
+        // stalls on a full queue. It must be closed like any slow reader, not kept catching up for ever.
+        using var dead = await BoardSocket.ConnectUnreadAsync(await stack.Mallory.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        var deadConnection = (string)(await ReadMessageAsync(dead))["me"]!["conn"]!;
+        await dead.SendAsync("""{"type":"hello","client":"replay-never-read","since":0}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        using var telemetry = await DashboardTelemetry.ConnectAsync(stack.App);
+        using var closed = await telemetry.WaitForAsync($"logs?limit={DashboardTelemetry.Everything}",
+            d => d.RootElement.GetRawText().Contains($"Socket {deadConnection} closed (1013)", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
     });
 
     private static async Task<JsonObject> ReadMessageAsync(ClientWebSocket socket)

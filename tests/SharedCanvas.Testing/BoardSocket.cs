@@ -86,9 +86,36 @@ public sealed class BoardSocket : IAsyncDisposable
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Origin", origin);
         socket.Options.SetBuffer(1024, 1024);
-        await socket.ConnectAsync(Authorize(socket, token.Url, token.AccessToken), CancellationToken.None);
+        await socket.ConnectAsync(Authorize(socket, token.Url, token.AccessToken), SmallReceiveWindow, CancellationToken.None);
         return socket;
     }
+
+    /// <summary>
+    /// Connections whose kernel receive buffer is fixed at 64 KB. A socket that stops reading then holds only
+    /// that much: left to autotuning, the loopback's buffer may grow towards tcp_rmem's maximum (32 MB here),
+    /// so how much a "never reads" socket swallowed before the server saw it as slow was left to the kernel.
+    /// </summary>
+    private static readonly HttpMessageInvoker SmallReceiveWindow = new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+            {
+                NoDelay = true,
+                ReceiveBufferSize = 64 * 1024,
+            };
+            try
+            {
+                await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(tcp, ownsSocket: true);
+            }
+            catch
+            {
+                tcp.Dispose();
+                throw;
+            }
+        },
+    });
 
     /// <summary>
     /// Prepares a handshake the way the board page makes it: the token offered as a subprotocol
