@@ -64,37 +64,60 @@ public abstract class StartupFaultScenarios(StackFixture stack, ITestOutputHelpe
         return killed;
     }
 
-    protected static async Task KillTheMigrationAsSoonAsItRunsAsync(DistributedApplication app, Action<string> onKilled)
+    /// <summary>Kills the migrator itself (DCP runs the project under a `dotnet run` wrapper) as soon as it exists, as a crash would.</summary>
+    protected static Task KillTheMigrationAsSoonAsItRunsAsync(DistributedApplication app, Action<string> onKilled) =>
+        KillAsSoonAsItRunsAsync(app, "migrations", "SharedCanvas.MigrationService", wholeTree: false, onKilled);
+
+    /// <summary>
+    /// Watches a resource's start; as soon as a process under it (or it) whose command line holds
+    /// <paramref name="commandLinePart"/> exists, kills it — with <paramref name="wholeTree"/>, the resource's
+    /// process and everything under it — and reports what it killed. Returns without a kill if the resource
+    /// finished first (the test then says so).
+    /// </summary>
+    protected static async Task KillAsSoonAsItRunsAsync(DistributedApplication app, string resourceName, string commandLinePart, bool wholeTree, Action<string> onKilled)
     {
         var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
         using var timeout = new CancellationTokenSource(StartLimit);
         await foreach (var update in notifications.WatchAsync(timeout.Token))
         {
-            if (update.Resource.Name == "migrations" && KnownResourceStates.TerminalStates.Contains(update.Snapshot.State?.Text))
+            if (update.Resource.Name != resourceName)
             {
-                return; // finished before it could be killed: the test then says so
+                continue;
             }
 
-            if (update.Resource.Name == "migrations" && update.Snapshot.State?.Text == KnownResourceStates.Running
+            if (KnownResourceStates.TerminalStates.Contains(update.Snapshot.State?.Text))
+            {
+                return;
+            }
+
+            if (update.Snapshot.State?.Text == KnownResourceStates.Running
                 && update.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
                 && Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) is > 1 and var pid)
             {
-                // DCP runs the project under a `dotnet run` wrapper: kill the migrator itself, as a crash would,
-                // as soon as it exists.
                 while (!timeout.IsCancellationRequested)
                 {
-                    if (ProcessTree.Descendants(pid).FirstOrDefault(p => ProcessTree.CommandLine(p).Contains("SharedCanvas.MigrationService", StringComparison.Ordinal)) is > 0 and var target)
+                    if (ProcessTree.Descendants(pid).FirstOrDefault(p => ProcessTree.CommandLine(p).Contains(commandLinePart, StringComparison.Ordinal)) is > 0 and var target)
                     {
                         var commandLine = ProcessTree.CommandLine(target);
-                        using var process = System.Diagnostics.Process.GetProcessById(target);
-                        process.Kill();
-                        onKilled($"{target}: {commandLine}");
+                        foreach (var victim in wholeTree ? ProcessTree.Descendants(pid).Prepend(pid).ToList() : [target])
+                        {
+                            try
+                            {
+                                using var process = System.Diagnostics.Process.GetProcessById(victim);
+                                process.Kill();
+                            }
+                            catch (ArgumentException)
+                            {
+                                // Gone already.
+                            }
+                        }
+
+                        onKilled(wholeTree ? $"{resourceName} ({pid}) and all under it, while {target} ran: {commandLine}" : $"{target}: {commandLine}");
                         return;
                     }
 
                     await Task.Delay(5, timeout.Token);
                 }
-
             }
         }
     }
@@ -175,41 +198,7 @@ public sealed class StartupFaultOnPostgreSqlTests(StartupFaultOnPostgreSqlTests.
         await AssertTheStackWorksAsync();
     }
 
-    /// <summary>Kills the server's start script and everything under it (initdb) while initdb runs, as a crash would.</summary>
-    private static async Task KillTheServerDuringInitdbAsync(DistributedApplication app, Action<string> onKilled)
-    {
-        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-        using var timeout = new CancellationTokenSource(StartLimit);
-        await foreach (var update in notifications.WatchAsync(timeout.Token))
-        {
-            if (update.Resource.Name == "postgres" && update.Snapshot.State?.Text == KnownResourceStates.Running
-                && update.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
-                && Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture) is > 1 and var pid)
-            {
-                while (!timeout.IsCancellationRequested)
-                {
-                    if (ProcessTree.Descendants(pid).FirstOrDefault(p => ProcessTree.CommandLine(p).Contains("initdb", StringComparison.Ordinal)) is > 0 and var initdb)
-                    {
-                        foreach (var process in ProcessTree.Descendants(pid).Prepend(pid).ToList())
-                        {
-                            try
-                            {
-                                using var target = System.Diagnostics.Process.GetProcessById(process);
-                                target.Kill();
-                            }
-                            catch (ArgumentException)
-                            {
-                                // Gone already.
-                            }
-                        }
-
-                        onKilled($"the server's start ({pid}) while initdb ({initdb}) ran");
-                        return;
-                    }
-
-                    await Task.Delay(10, timeout.Token);
-                }
-            }
-        }
-    }
+    /// <summary>Kills the server's start script and everything under it while initdb runs, as a crash would.</summary>
+    private static Task KillTheServerDuringInitdbAsync(DistributedApplication app, Action<string> onKilled) =>
+        KillAsSoonAsItRunsAsync(app, "postgres", "initdb", wholeTree: true, onKilled);
 }
