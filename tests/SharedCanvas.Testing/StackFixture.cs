@@ -148,6 +148,9 @@ public class StackFixture : IAsyncLifetime
         [.. _latest.Values.Where(e => e.Resource.Name == resourceName).Select(e => e.ResourceId).Order()];
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ResourceEvent> _latest = new();
+
+    /// <summary>What the services' instances printed lately, for a failing test's message.</summary>
+    public ResourceLogs Logs { get; private set; } = new();
     private CancellationTokenSource? _watching;
 
     /// <summary>Keeps the newest state of every resource instance (ids, PIDs), as the dashboard does.</summary>
@@ -156,6 +159,7 @@ public class StackFixture : IAsyncLifetime
         _watching = new CancellationTokenSource();
         var token = _watching.Token;
         var notifications = Notifications;
+        var logs = App.Services.GetRequiredService<ResourceLoggerService>();
         _ = Task.Run(async () =>
         {
             try
@@ -163,6 +167,10 @@ public class StackFixture : IAsyncLifetime
                 await foreach (var resourceEvent in notifications.WatchAsync(token))
                 {
                     _latest[resourceEvent.ResourceId] = resourceEvent;
+                    if (resourceEvent.Resource is ProjectResource)
+                    {
+                        Logs.Watch(logs, resourceEvent.ResourceId, token);
+                    }
                 }
             }
             catch (OperationCanceledException)
@@ -221,13 +229,14 @@ public class StackFixture : IAsyncLifetime
     {
         var commands = App.Services.GetRequiredService<ResourceCommandService>();
         using var timeout = new CancellationTokenSource(StartTimeout);
+        var since = DateTime.UtcNow;
         var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, timeout.Token);
         if (!result.Success)
         {
             throw new InvalidOperationException($"Starting {resourceId} failed: {result.Message}");
         }
 
-        await WaitHealthyAsync(resourceId, timeout.Token);
+        await WaitHealthyAsync(resourceId, since, timeout.Token);
     }
 
     /// <summary>Restarts an instance gracefully (Aspire's "restart" command) and waits until it is healthy.</summary>
@@ -235,21 +244,28 @@ public class StackFixture : IAsyncLifetime
     {
         var commands = App.Services.GetRequiredService<ResourceCommandService>();
         using var timeout = new CancellationTokenSource(StartTimeout);
+        var since = DateTime.UtcNow;
         var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.RestartCommand, timeout.Token);
         if (!result.Success)
         {
             throw new InvalidOperationException($"Restarting {resourceId} failed: {result.Message}");
         }
 
-        await WaitHealthyAsync(resourceId, timeout.Token);
+        await WaitHealthyAsync(resourceId, since, timeout.Token);
     }
 
-    private async Task WaitHealthyAsync(string resourceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until an instance runs and every health check has passed <em>since</em> <paramref name="since"/>: a
+    /// snapshot can still carry the health its previous process reported, and a test that believed it would
+    /// talk to a replica that is not listening yet.
+    /// </summary>
+    private async Task WaitHealthyAsync(string resourceId, DateTime since, CancellationToken cancellationToken)
     {
         var name = _latest.TryGetValue(resourceId, out var state) ? state.Resource.Name : resourceId;
         await Notifications.WaitForResourceAsync(name,
             e => e.ResourceId == resourceId && e.Snapshot.State?.Text == KnownResourceStates.Running
-                && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+                && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                && e.Snapshot.HealthReports.All(r => r.LastRunAt >= since),
             cancellationToken);
     }
 
@@ -265,6 +281,7 @@ public class StackFixture : IAsyncLifetime
     {
         _watching?.Cancel();
         _latest.Clear();
+        Logs = new();
         if (_app is not null)
         {
             await _app.DisposeAsync();
@@ -313,6 +330,19 @@ public class StackFixture : IAsyncLifetime
     /// and a second socket sees the stroke (after a crash, say).
     /// </summary>
     public async Task AssertAStrokeReachesAnotherSocketAsync(string elementId)
+    {
+        try
+        {
+            await StrokeReachesAnotherSocketAsync(elementId);
+        }
+        catch (Exception ex)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2)); // the lines reach the AppHost a moment after they are printed
+            throw new Xunit.Sdk.XunitException($"{ex.Message}\nWhat the realtime replicas printed:\n{Logs.Tail("realtime")}", ex);
+        }
+    }
+
+    private async Task StrokeReachesAnotherSocketAsync(string elementId)
     {
         using var person = await RegisterAsync();
         var board = await person.CreateBoardAsync();
