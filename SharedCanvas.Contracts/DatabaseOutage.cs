@@ -8,6 +8,16 @@ namespace SharedCanvas.Contracts;
 public static class DatabaseOutage
 {
     /// <summary>
+    /// How often a service's command is tried again after a transient failure. After the database restarts, every
+    /// connection its pool held is broken, and Npgsql finds that out only by using one (it checks none on the way
+    /// out of the pool): each try draws another, and a few cover a restart without hiding a real outage for long.
+    /// </summary>
+    public const int BrokenConnectionRetries = 3;
+
+    /// <summary>The longest pause between those tries (EF Core's back-off starts near 0 and grows to this).</summary>
+    public static readonly TimeSpan BrokenConnectionRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// Whether an exception says the database could not be reached or answered: a provider's own exception
     /// (SQLite's or Npgsql's are <see cref="System.Data.Common.DbException"/>s), a time-out, or EF Core's
     /// wrapping of a transient one ("consider enabling transient error resiliency").

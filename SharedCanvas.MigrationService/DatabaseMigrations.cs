@@ -15,8 +15,8 @@ internal static class DatabaseMigrationsExtensions
     public static IHostApplicationBuilder AddDatabaseMigrations(this IHostApplicationBuilder builder)
     {
         // Registered as the services register them, on the engine Database:Provider names.
-        builder.AddWebDbContext();
-        builder.AddRealtimeDbContext();
+        builder.AddWebDbContext(retryBrokenConnections: false);
+        builder.AddRealtimeDbContext(retryBrokenConnections: false);
         builder.Services.AddHostedService<DatabaseMigrations>();
         return builder;
     }

@@ -81,6 +81,13 @@ public sealed partial class BoardSession : IBoardMember
         {
             // The peer vanished, the socket was aborted (its queue is then closed) or the server is stopping.
         }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException || Contracts.DatabaseOutage.Is(ex))
+        {
+            // Redis or the snapshots' database did not answer (a restart, say): not a fault of ours or the
+            // client's. It comes back with backoff and resumes (docs/protocol.md, 1013).
+            LogDependencyAway(ex, Id);
+            RequestClose(CloseCodes.TryAgainLater, "storage unavailable; reconnect and resume");
+        }
         catch (Exception ex)
         {
             LogFailed(ex, Id);
@@ -289,6 +296,9 @@ public sealed partial class BoardSession : IBoardMember
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Socket {ConnectionId} closed ({CloseCode})")]
     private partial void LogClosed(string connectionId, int closeCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Socket {ConnectionId} closed with 1013: Redis or the database did not answer")]
+    private partial void LogDependencyAway(Exception exception, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Socket {ConnectionId} failed")]
     private partial void LogFailed(Exception exception, string connectionId);

@@ -14,17 +14,23 @@ public static class WebDatabaseExtensions
     /// default, or PostgreSQL through Aspire's Npgsql integration, with its health check and traces), from the
     /// connection string <c>web-db</c>. The site and the migration step both register it here.
     /// </summary>
-    public static IHostApplicationBuilder AddWebDbContext(this IHostApplicationBuilder builder)
+    /// <param name="retryBrokenConnections">As for the realtime service's database (<c>AddRealtimeDbContext</c>): the site wants it, the migration step does not.</param>
+    public static IHostApplicationBuilder AddWebDbContext(this IHostApplicationBuilder builder, bool retryBrokenConnections = true)
     {
         var connectionString = builder.Configuration.GetConnectionString("web-db")
             ?? throw new InvalidOperationException("The connection string 'ConnectionStrings:web-db' is missing.");
         switch (DatabaseProviders.Parse(builder.Configuration[DatabaseProviders.ConfigurationKey]))
         {
             case DatabaseProvider.PostgreSql:
-                builder.Services.AddDbContext<PostgreSqlWebDbContext>(options => options.UseNpgsql(connectionString));
+                builder.Services.AddDbContext<PostgreSqlWebDbContext>(options => options.UseNpgsql(connectionString, npgsql =>
+                {
+                    if (retryBrokenConnections)
+                    {
+                        npgsql.EnableRetryOnFailure(DatabaseOutage.BrokenConnectionRetries, DatabaseOutage.BrokenConnectionRetryDelay, errorCodesToAdd: null);
+                    }
+                }));
                 builder.Services.AddScoped<WebDbContext>(services => services.GetRequiredService<PostgreSqlWebDbContext>());
-                // Retries stay off: EF's retrying strategy refuses the transactions Identity and the stores open.
-                builder.EnrichNpgsqlDbContext<PostgreSqlWebDbContext>(settings => settings.DisableRetry = true);
+                builder.EnrichNpgsqlDbContext<PostgreSqlWebDbContext>(settings => settings.DisableRetry = true); // configured above
                 break;
             default:
                 builder.Services.AddDbContext<WebDbContext>(options => options.UseSqlite(connectionString));

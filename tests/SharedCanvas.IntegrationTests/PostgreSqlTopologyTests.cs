@@ -229,6 +229,16 @@ public sealed class PostgreSqlFaultTests(PostgreSqlStackFixture stack, ITestOutp
         await _stack.StartAgainAsync(postgres);
         Assert.All(services, s => Assert.Equal(s.Value, _stack.ProcessIdOf(s.Key)));
 
+        // The restart broke every connection the services' pools held, and a pool finds that out only by using
+        // one. The first requests after it still work: tokens from the site, late joins that load the snapshot
+        // (on both replicas), each at its first try.
+        for (var i = 0; i < 4; i++)
+        {
+            await using var joiner = await BoardSocket.ConnectAsync(await token(), _stack.WebOrigin);
+            await joiner.JoinAsync();
+            Assert.Null(joiner.CloseStatus);
+        }
+
         var head = await FinishAndAuditAsync(drawers, token, "kill -9 postgres");
         Assert.All(drawers, d => Assert.Equal(1, d.Connections)); // no socket was dropped by the outage
         Assert.True(await _stack.WaitForSnapshotAsync(boardId, atLeast: head) >= head);
