@@ -85,4 +85,15 @@ public sealed class RealtimeOptions
 
     /// <summary>How long a ping may stay unanswered before the socket is closed.</summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Redis replicas that must hold an operation before it is acknowledged and fanned out (<c>WAIT</c> after the
+    /// append; docs/storage.md). 0 (standalone Redis) trusts the primary's append-only file; a Redis Cluster sets 1,
+    /// so that the failure of any one node loses nothing acknowledged.
+    /// </summary>
+    [Range(0, 16)]
+    public int AcknowledgeReplicas { get; set; }
+
+    /// <summary>How long an append waits for those replicas; past it the operation is not acknowledged (1013, the client resends).</summary>
+    public TimeSpan ReplicaAckTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

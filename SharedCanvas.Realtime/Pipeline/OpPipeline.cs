@@ -162,6 +162,10 @@ public sealed partial class OpPipeline(IOperationLog log, MessageLimits limits, 
             case AppendOutcome.AccessWithdrawn:
                 telemetry.Refuse("access_withdrawn", receive);
                 return new OpOutcome(OpVerdict.AccessWithdrawn);
+            case AppendOutcome.NotReplicated:
+                // In the log, but not yet on the replicas an acknowledgement needs: the client resends it.
+                telemetry.Refuse("not_replicated", receive);
+                return new OpOutcome(OpVerdict.LogUnavailable);
             default:
                 telemetry.Refuse("client_taken", receive);
                 return new OpOutcome(OpVerdict.ClientIdTaken);

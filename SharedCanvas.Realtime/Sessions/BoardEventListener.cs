@@ -116,7 +116,6 @@ public sealed partial class BoardEventListener(
                 var keys = new BoardKeys(boardId!);
                 var db = redis.GetDatabase();
                 await db.KeyDeleteAsync(keys.All);
-                await db.SetRemoveAsync(BoardKeys.SaverDirty, boardId);
                 await snapshots.DeleteAsync(boardId!);
                 break;
             case BoardEventNames.AccessRevoked when userId is not null:

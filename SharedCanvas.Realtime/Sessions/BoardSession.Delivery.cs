@@ -112,15 +112,18 @@ public sealed partial class BoardSession
     /// </summary>
     private async Task<long> ReplayAsync(long? since)
     {
+        // Up to the head as readers may see it (where acknowledgements wait for replicas, what a replica holds);
+        // what is appended after it reaches this session live, buffered while it catches up.
+        var head = await _services.Log.GetHeadAsync(Keys);
         if (since is { } s)
         {
-            var page = await _services.Log.ReadAsync(Keys, s + 1, ReplayPage);
+            var page = await _services.Log.ReadAsync(Keys, s + 1, ReplayPage, head);
             var continues = page.Count > 0
                 ? page[0].Seq == s + 1
-                : await _services.Log.GetHeadAsync(Keys) == s;
+                : head == s;
             if (continues)
             {
-                return await StreamFromAsync(page, s);
+                return await StreamFromAsync(page, s, head);
             }
 
             // Older than what the log keeps (or from another life of the board): send the whole board.
@@ -129,7 +132,7 @@ public sealed partial class BoardSession
         for (var attempt = 1; ; attempt++)
         {
             var snapshot = await _services.Snapshots.LoadAsync(Keys.BoardId, CancellationToken.None);
-            var page = await _services.Log.ReadAsync(Keys, snapshot.Seq + 1, ReplayPage);
+            var page = await _services.Log.ReadAsync(Keys, snapshot.Seq + 1, ReplayPage, head);
             if (page.Count > 0 && page[0].Seq != snapshot.Seq + 1 && attempt < 3)
             {
                 // A saver stored a newer snapshot and trimmed the log meanwhile: read that one.
@@ -137,12 +140,12 @@ public sealed partial class BoardSession
             }
 
             await _pump.EnqueueAsync(ServerMessages.Snapshot(snapshot.Seq, snapshot.Elements));
-            return await StreamFromAsync(page, snapshot.Seq);
+            return await StreamFromAsync(page, snapshot.Seq, head);
         }
     }
 
     /// <summary>Writes log pages to this socket, waiting for room: the replay slows only this socket.</summary>
-    private async Task<long> StreamFromAsync(IReadOnlyList<LogEntry> page, long sent)
+    private async Task<long> StreamFromAsync(IReadOnlyList<LogEntry> page, long sent, long head)
     {
         while (true)
         {
@@ -159,7 +162,7 @@ public sealed partial class BoardSession
                 return sent;
             }
 
-            page = await _services.Log.ReadAsync(Keys, sent + 1, ReplayPage);
+            page = await _services.Log.ReadAsync(Keys, sent + 1, ReplayPage, head);
         }
     }
 

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using SharedCanvas.Realtime.Extensions;
 using SharedCanvas.Realtime.Protocol;
 
 namespace SharedCanvas.Realtime.Storage;
@@ -34,6 +36,12 @@ public enum AppendOutcome
 
     /// <summary>The client id is bound to another user on this board.</summary>
     ClientIdTaken,
+
+    /// <summary>
+    /// Stored at <see cref="AppendResult.Seq"/> (or found there), but not confirmed on the replicas an
+    /// acknowledgement needs within the time allowed: not acknowledged, not published; the client resends.
+    /// </summary>
+    NotReplicated,
 }
 
 /// <summary>The result of appending one operation.</summary>
@@ -45,8 +53,12 @@ public readonly record struct AppendResult(AppendOutcome Outcome, long Seq)
 /// <summary>
 /// A board's operation log in Redis: one script appends an operation, numbers it, remembers the client's
 /// operation number (so resends are recognised), marks the board for the saver and publishes it to every
-/// replica, atomically. With append-only persistence the reply comes only after the entry is written to
-/// the append-only file, so an acknowledged operation survives a crash of any process (docs/storage.md).
+/// replica, atomically, on the keys of one hash slot (one node of a cluster). With append-only persistence
+/// the reply comes only after the entry is written to the append-only file, so an acknowledged operation
+/// survives a crash of any process (docs/storage.md). Where acknowledgements need Redis replicas
+/// (<see cref="RealtimeOptions.AcknowledgeReplicas"/>, a cluster), the script does not publish: the append
+/// waits (<c>WAIT</c>) until the replicas hold it, and only then publishes it — and with it comes the sender's
+/// acknowledgement — so that no operation anyone saw can vanish with one node.
 /// <para>
 /// A client id belongs to the user who first wrote with it on the board: nobody else's operations can take
 /// its numbers (docs/security.md). Per client id the script keeps the highest number stored, its seq, and
@@ -57,17 +69,27 @@ public readonly record struct AppendResult(AppendOutcome Outcome, long Seq)
 /// issued before the user's access to the board was withdrawn (<see cref="Contracts.AccessRevisions"/>).
 /// </para>
 /// </summary>
-public sealed class BoardLog(IConnectionMultiplexer redis) : IOperationLog
+public sealed class BoardLog(IConnectionMultiplexer redis, IOptions<RealtimeOptions> options, ILogger<BoardLog> logger) : IOperationLog
 {
     /// <summary>Ranges of never-stored numbers kept per client id.</summary>
     public const int MaxGaps = 32;
 
-    // KEYS: 1 seq, 2 clients, 3 log, 4 saver dirty set, 5 saver jobs, 6 access
-    // ARGV: 1 client id, 2 n, 3 tail of the message, 4 channel, 5 board id, 6 time (ms), 7 user id, 8 the token's board revision
+    /// <summary>
+    /// A dirty mark older than this is taken for a saver job that was lost (the replica died between the
+    /// append and queuing the job, or the queue's node failed over): the next append queues it again.
+    /// </summary>
+    public static readonly TimeSpan RequeueAfter = TimeSpan.FromMinutes(1);
+
+    private static readonly byte[] MessageHead = "{\"type\":\"op\",\"seq\":"u8.ToArray();
+
+    // KEYS: 1 seq, 2 clients, 3 log, 4 dirty mark, 5 access — all in the board's slot
+    // ARGV: 1 client id, 2 n, 3 tail of the message, 4 channel, 5 board id, 6 time (ms), 7 user id,
+    //       8 the token's board revision, 9 gaps kept, 10 publish here ('1') or after WAIT ('0'), 11 requeue after (ms)
     // A client's entry: "lastN lastSeq time user floor gaps" (gaps "a-b,c-d" or "-"); entries written before
     // users were bound hold only the first three.
+    // Returns {outcome, seq, queue a saver job (1/0)}.
     private const string AppendScript = """
-        local access = redis.call('HMGET', KEYS[6], ARGV[7], '!deleted')
+        local access = redis.call('HMGET', KEYS[5], ARGV[7], '!deleted')
         if access[2] then return {-1, 0} end
         if access[1] and tonumber(access[1]) > tonumber(ARGV[8]) then return {-2, 0} end
         local function fmt(x) return string.format('%.0f', x) end
@@ -117,23 +139,37 @@ public sealed class BoardLog(IConnectionMultiplexer redis) : IOperationLog
         redis.call('XADD', KEYS[3], seq .. '-0', 'm', message)
         if gaps == '' then gaps = '-' end
         redis.call('HSET', KEYS[2], ARGV[1], fmt(keepN) .. ' ' .. keepSeq .. ' ' .. ARGV[6] .. ' ' .. ARGV[7] .. ' ' .. fmt(floor) .. ' ' .. gaps)
-        redis.call('PUBLISH', ARGV[4], message)
-        if redis.call('SADD', KEYS[4], ARGV[5]) == 1 then
-          redis.call('XADD', KEYS[5], '*', 'b', ARGV[5])
+        if ARGV[10] == '1' then redis.call('SPUBLISH', ARGV[4], message) end
+        local queue = 0
+        local dirty = redis.call('GET', KEYS[4])
+        if not dirty or tonumber(ARGV[6]) - tonumber(dirty) > tonumber(ARGV[11]) then
+          redis.call('SET', KEYS[4], ARGV[6])
+          queue = 1
         end
-        return {1, seq}
+        return {1, seq, queue}
+        """;
+
+    // KEYS: 1 confirmed head; ARGV: 1 a seq a replica holds. Replication is one ordered stream, so everything
+    // below it is held too: the head only rises.
+    private const string ConfirmScript = """
+        local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+        return 0
         """;
 
     private readonly IDatabase _db = redis.GetDatabase();
+    private readonly int _replicas = options.Value.AcknowledgeReplicas;
+    private readonly ReplicaAcknowledgement _replication = new(options.Value.AcknowledgeReplicas, options.Value.ReplicaAckTimeout, logger);
 
     /// <inheritdoc />
     public async Task<AppendResult> AppendAsync(BoardKeys keys, byte[] clientId, long n, ReadOnlyMemory<byte> tail, long timestamp,
         string userId, long boardRevision)
     {
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(AppendScript, keys.AppendKeys,
-            [clientId, n, tail, keys.ChannelName, keys.BoardId, timestamp, userId, boardRevision, MaxGaps]).ConfigureAwait(false))!;
+            [clientId, n, tail, keys.ChannelName, keys.BoardId, timestamp, userId, boardRevision, MaxGaps,
+                _replicas == 0 ? 1 : 0, (long)RequeueAfter.TotalMilliseconds]).ConfigureAwait(false))!;
         var seq = (long)result[1];
-        return (long)result[0] switch
+        var appended = (long)result[0] switch
         {
             1 => new AppendResult(AppendOutcome.Applied, seq),
             0 => seq < 0 ? new AppendResult(AppendOutcome.Unknown, 0) : new AppendResult(AppendOutcome.Duplicate, seq),
@@ -141,6 +177,48 @@ public sealed class BoardLog(IConnectionMultiplexer redis) : IOperationLog
             -2 => new AppendResult(AppendOutcome.AccessWithdrawn, 0),
             _ => new AppendResult(AppendOutcome.ClientIdTaken, 0),
         };
+        if (appended.Applied && (long)result[2] == 1)
+        {
+            // The first unsaved operation: queue the board for a saver. Lost with this process, it is queued
+            // again by an append after RequeueAfter; the log keeps everything meanwhile.
+            _db.StreamAdd(BoardKeys.SaverJobs, "b", keys.BoardId, flags: CommandFlags.FireAndForget);
+        }
+
+        if (_replicas == 0 || appended.Outcome is not (AppendOutcome.Applied or AppendOutcome.Duplicate))
+        {
+            return appended;
+        }
+
+        // A resend (a duplicate) waits as well: its first try may have timed out here.
+        if (!await _replication.ConfirmAsync(redis.GetServer(keys.Log)).ConfigureAwait(false))
+        {
+            return new AppendResult(AppendOutcome.NotReplicated, seq);
+        }
+
+        if (seq > 0)
+        {
+            // Sent before the publish, over the same connection: whoever hears of it reads a head that covers it.
+            _db.ScriptEvaluate(ConfirmScript, [keys.Confirmed], [seq], CommandFlags.FireAndForget);
+        }
+
+        if (appended.Applied)
+        {
+            await redis.GetSubscriber().PublishAsync(keys.Channel, Message(seq, tail.Span)).ConfigureAwait(false);
+        }
+
+        return appended;
+    }
+
+    /// <summary>The message the script stores: <c>{"type":"op","seq":</c>, the number, then the tail.</summary>
+    private static byte[] Message(long seq, ReadOnlySpan<byte> tail)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        System.Buffers.Text.Utf8Formatter.TryFormat(seq, digits, out var length);
+        var message = new byte[MessageHead.Length + length + tail.Length];
+        MessageHead.CopyTo(message, 0);
+        digits[..length].CopyTo(message.AsSpan(MessageHead.Length));
+        tail.CopyTo(message.AsSpan(MessageHead.Length + length));
+        return message;
     }
 
     /// <summary>The user a client id is bound to on the board, or null if it has written nothing there yet.</summary>
@@ -151,12 +229,18 @@ public sealed class BoardLog(IConnectionMultiplexer redis) : IOperationLog
         return parts is { Length: >= 4 } ? parts[3] : null;
     }
 
-    /// <summary>The board's newest sequence number (0 for a new board).</summary>
+    /// <summary>
+    /// The board's newest sequence number that readers may see (0 for a new board): the last one handed out, or,
+    /// where acknowledgements wait for replicas, the last one a replica is known to hold.
+    /// </summary>
     public async Task<long> GetHeadAsync(BoardKeys keys)
     {
-        var value = await _db.StringGetAsync(keys.Sequence).ConfigureAwait(false);
+        var value = await _db.StringGetAsync(HeadKey(keys)).ConfigureAwait(false);
         return value.IsNull ? 0 : (long)value;
     }
+
+    /// <summary>The key that holds what <see cref="GetHeadAsync"/> reads.</summary>
+    public RedisKey HeadKey(BoardKeys keys) => _replicas == 0 ? keys.Sequence : keys.Confirmed;
 
     /// <summary>Removes log entries with sequence numbers below <paramref name="seq"/> (they are in a stored snapshot).</summary>
     public Task TrimBelowAsync(BoardKeys keys, long seq) =>

@@ -27,17 +27,23 @@ public sealed partial class BoardSaver(
     private const int Page = 1000;
     private const int CachedBoards = 32;
 
-    // KEYS: 1 seq, 2 dirty set, 3 jobs; ARGV: 1 saved seq, 2 board id, 3 job id, 4 group
+    // On the board's slot. KEYS: 1 head (seq, or the confirmed head), 2 dirty mark; ARGV: 1 saved seq, 2 now (ms). 1: the board is clean;
+    // 0: operations arrived while it was saved, and the mark is renewed for the job the caller queues.
     private const string FinishScript = """
         local head = tonumber(redis.call('GET', KEYS[1]) or '0')
-        redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
-        redis.call('XDEL', KEYS[3], ARGV[3])
         if head <= tonumber(ARGV[1]) then
-          redis.call('SREM', KEYS[2], ARGV[2])
+          redis.call('DEL', KEYS[2])
           return 1
         end
-        redis.call('XADD', KEYS[3], '*', 'b', ARGV[2])
+        redis.call('SET', KEYS[2], ARGV[2])
         return 0
+        """;
+
+    // On the queue's slot. KEYS: 1 jobs; ARGV: 1 group, 2 job id.
+    private const string LetGoScript = """
+        redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('XDEL', KEYS[1], ARGV[2])
+        return 1
         """;
 
     private readonly IDatabase _db = redis.GetDatabase();
@@ -183,14 +189,16 @@ public sealed partial class BoardSaver(
             }
 
             Remember(boardId, state);
-            var cleared = (long)await _db.ScriptEvaluateAsync(FinishScript,
-                [keys.Sequence, BoardKeys.SaverDirty, BoardKeys.SaverJobs],
-                [state.Seq, boardId, jobId, Group]);
+            var cleared = (long)await _db.ScriptEvaluateAsync(FinishScript, [log.HeadKey(keys), keys.Dirty],
+                [state.Seq, time.GetUtcNow().ToUnixTimeMilliseconds()]);
             if (cleared == 0)
             {
+                // Queued again before this job is let go: a saver dying in between leaves two jobs, never none.
+                await _db.StreamAddAsync(BoardKeys.SaverJobs, "b", boardId);
                 LogRequeued(boardId, state.Seq);
             }
 
+            await _db.ScriptEvaluateAsync(LetGoScript, [BoardKeys.SaverJobs], [Group, jobId]);
             return;
         }
     }
@@ -198,9 +206,11 @@ public sealed partial class BoardSaver(
     /// <summary>Applies everything in the log after the state's sequence number. False when the log has a gap there.</summary>
     private async Task<bool> FoldAsync(BoardKeys keys, BoardState state)
     {
+        // Up to the head readers may see: a snapshot never holds an operation a failover could take back.
+        var head = await log.GetHeadAsync(keys);
         while (true)
         {
-            var entries = await log.ReadAsync(keys, state.Seq + 1, Page);
+            var entries = await log.ReadAsync(keys, state.Seq + 1, Page, head);
             if (entries.Count > 0 && entries[0].Seq != state.Seq + 1)
             {
                 return false;
