@@ -7,6 +7,7 @@ var dataDirectory = builder.GetDataDirectory();
 // Two replicas by default: fan-out between replicas through Redis is the normal path, not a special case.
 var realtimeReplicas = builder.Configuration.GetValue("SharedCanvas:RealtimeReplicas", 2);
 
+// One redis-server (or Aspire's container) by default; with Redis:Topology=cluster, a local Redis Cluster of six.
 var redis = builder.AddBoardRedis("redis", dataDirectory);
 
 // Encrypts the site's Data Protection keys (and through them its token-signing keys) at rest. Generated
@@ -32,7 +33,7 @@ if (databases.Server is { } server)
 var web = builder.AddProject<Projects.SharedCanvas_Web>("web")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
-    .WithReference(redis).WaitFor(redis)
+    .WithReference(redis).WaitForBoardRedis(redis)
     .WaitForCompletion(migrations)
     .WithEnvironment("DataProtection__KeyEncryptionKey", keyEncryptionKey)
     .WithEnvironment("Database__Provider", provider)
@@ -42,11 +43,16 @@ var realtime = builder.AddProject<Projects.SharedCanvas_Realtime>("realtime")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithReplicas(realtimeReplicas)
-    .WithReference(redis).WaitFor(redis)
+    .WithReference(redis).WaitForBoardRedis(redis)
     .WithReference(web).WaitFor(web)
     .WaitForCompletion(migrations)
     .WithEnvironment("Database__Provider", provider)
     .WithEnvironment("ConnectionStrings__realtime-db", databases.Realtime);
+if (redis.Resource is RedisClusterResource)
+{
+    // Acknowledged only once a replica holds it too: one node's failure loses nothing acknowledged (docs/storage.md).
+    realtime.WithEnvironment("Realtime__AcknowledgeReplicas", "1");
+}
 
 // The site issues tokens under its own public address and tells browsers where the realtime service
 // is; the realtime service accepts only that issuer and only browser pages from that origin.

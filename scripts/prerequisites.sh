@@ -17,8 +17,14 @@ docker_answers() { command -v docker >/dev/null 2>&1 && timeout 10 docker info >
 
 # The tests always use the machine's redis-server (they kill and restart it); a local run uses it
 # unless a container engine answers (see Redis:Mode in the README).
-if ! command -v redis-server >/dev/null 2>&1; then
-  if [ "$purpose" = test ] || ! docker_answers; then missing+=(redis-server); fi
+# A Redis Cluster (Redis:Topology=cluster, and the tests' distributed topology) is always six of the machine's
+# redis-server, formed with redis-cli (Debian's redis-tools, which redis-server depends on).
+case "${Redis__Topology:-standalone}" in
+  cluster|Cluster) wants_cluster=yes ;;
+  *) wants_cluster=no ;;
+esac
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  if [ "$purpose" = test ] || [ "$wants_cluster" = yes ] || ! docker_answers; then missing+=(redis-server redis-tools); fi
 fi
 
 # PostgreSQL's server binaries (Debian's layout, /usr/lib/postgresql/N/bin), for the tests that run the stack

@@ -42,6 +42,23 @@ internal static class RedisExtensions
                     : "Neither a container engine nor redis-server is available. Install redis-server (sudo apt-get install -y redis-server) or start Docker, then run again.");
         }
 
+        var topology = settings["Topology"] is { Length: > 0 } t ? t.ToLowerInvariant() : "standalone";
+        if (topology == "cluster")
+        {
+            if (serverPath is null)
+            {
+                throw new DistributedApplicationException(
+                    "Redis:Topology is 'cluster', which runs the machine's redis-server six times, but none was found on PATH. Install it: sudo apt-get install -y redis-server");
+            }
+
+            return builder.AddBoardRedisCluster(name, serverPath, Path.Combine(dataDirectory, "redis-cluster"), appendFsync, settings);
+        }
+
+        if (topology != "standalone")
+        {
+            throw new DistributedApplicationException($"Redis:Topology must be standalone or cluster (was '{topology}').");
+        }
+
         var redisDirectory = Path.Combine(dataDirectory, "redis");
         Directory.CreateDirectory(redisDirectory);
 
@@ -61,6 +78,22 @@ internal static class RedisExtensions
         // Same generated-password parameter the container resource uses (letters and digits only:
         // StackExchange.Redis cannot take commas, and the value is written into redis-server's config).
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        // Not through DCP's proxy: every append is a round trip to Redis, and the proxy (a user-space TCP relay)
+        // added about a millisecond to each under load (docs/performance.md). A port of its own, chosen once,
+        // so that a restarted redis-server (the fault tests kill it) comes back where its clients look.
+        return builder.AddRedisServerProcess(name, serverPath, redisDirectory, appendFsync, password, FreeTcpPort(), []);
+    }
+
+    /// <summary>
+    /// One <c>redis-server</c> process as an executable resource: loopback only, on <paramref name="port"/>, with
+    /// append-only persistence in <paramref name="redisDirectory"/>, <paramref name="password"/> required of clients
+    /// (and given to its primary, should it be a cluster's replica), and a health check that others wait for.
+    /// </summary>
+    internal static IResourceBuilder<RedisServerResource> AddRedisServerProcess(
+        this IDistributedApplicationBuilder builder, string name, string serverPath, string redisDirectory, string appendFsync,
+        ParameterResource password, int port, IReadOnlyList<string> extraArgs)
+    {
+        Directory.CreateDirectory(redisDirectory);
         var redis = new RedisServerResource(name, "/bin/sh", redisDirectory, password);
 
         string? connectionString = null;
@@ -72,10 +105,6 @@ internal static class RedisExtensions
             _ => connectionString ?? throw new InvalidOperationException("The Redis connection string is not available yet."),
             name: healthCheckKey);
 
-        // Not through DCP's proxy: every append is a round trip to Redis, and the proxy (a user-space TCP relay)
-        // added about a millisecond to each under load (docs/performance.md). A port of its own, chosen once,
-        // so that a restarted redis-server (the fault tests kill it) comes back where its clients look.
-        var port = FreeTcpPort();
         return builder.AddResource(redis)
             .WithEndpoint(name: RedisServerResource.PrimaryEndpointName, scheme: "tcp", port: port, targetPort: port, isProxied: false)
             .WithEnvironment(context => context.EnvironmentVariables["REDIS_PASSWORD"] = password)
@@ -85,7 +114,7 @@ internal static class RedisExtensions
                 // process listing or in the dashboard's view of the arguments. `exec` keeps one process,
                 // so the resource's PID is redis-server's own.
                 context.Args.Add("-c");
-                context.Args.Add("exec \"$0\" - \"$@\" <<EOF\nrequirepass $REDIS_PASSWORD\nEOF");
+                context.Args.Add("exec \"$0\" - \"$@\" <<EOF\nrequirepass $REDIS_PASSWORD\nmasterauth $REDIS_PASSWORD\nEOF");
                 context.Args.Add(serverPath);
                 context.Args.Add("--bind");
                 context.Args.Add("127.0.0.1");
@@ -100,6 +129,10 @@ internal static class RedisExtensions
                 context.Args.Add(appendFsync);
                 context.Args.Add("--save");
                 context.Args.Add("");
+                foreach (var arg in extraArgs)
+                {
+                    context.Args.Add(arg);
+                }
             })
             .WithHealthCheck(healthCheckKey);
     }
@@ -149,7 +182,7 @@ internal static class RedisExtensions
         }
     }
 
-    private static string? FindOnPath(string command)
+    internal static string? FindOnPath(string command)
     {
         if (Path.IsPathRooted(command))
         {

@@ -1,16 +1,41 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SharedCanvas.Testing;
 
 namespace SharedCanvas.IntegrationTests;
 
 /// <summary>
-/// The stack on PostgreSQL (<c>Database:Provider=postgres</c>): the machine's PostgreSQL server as an executable
-/// resource holds the site's and the realtime service's databases. The durability, fan-out, late-join and
-/// revocation scenarios run here as well as on the default SQLite stack, sharing this one stack.
+/// The stack on the engines a larger installation uses: PostgreSQL (<c>Database:Provider=postgres</c>, the
+/// machine's server as an executable resource) for the site's and the realtime service's databases, and a Redis
+/// Cluster (<c>Redis:Topology=cluster</c>: three primaries with a replica each) for the boards' logs and
+/// fan-out. The durability, fan-out, late-join and revocation scenarios run here as well as on the default
+/// stack (SQLite, one redis-server), sharing this one stack.
 /// </summary>
-public sealed class PostgreSqlStackFixture : StackFixture
+public sealed class DistributedStackFixture : StackFixture
 {
     protected override string DatabaseProvider => "postgres";
+
+    protected override string RedisTopology => "cluster";
+
+    /// <summary>The node that is the primary for a board's hash slot now, by its resource id (<c>redis-…</c>).</summary>
+    public async Task<string> PrimaryOfBoardAsync(string boardId)
+    {
+        using var redis = await ConnectRedisAsync();
+        return NodeOnPort(((System.Net.IPEndPoint)redis.GetServer((StackExchange.Redis.RedisKey)$"sc:{{{boardId}}}:log").EndPoint).Port);
+    }
+
+    private async Task<StackExchange.Redis.ConnectionMultiplexer> ConnectRedisAsync() =>
+        await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
+            await Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.GetConnectionStringAsync(App, "redis") + "");
+
+    private string NodeOnPort(int port)
+    {
+        var model = App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.DistributedApplicationModel>();
+        var node = model.Resources.OfType<Aspire.Hosting.ApplicationModel.IResourceWithEndpoints>()
+            .Where(r => r.Name.StartsWith("redis-", StringComparison.Ordinal))
+            .Single(r => r.Annotations.OfType<Aspire.Hosting.ApplicationModel.EndpointAnnotation>().Any(e => e.Port == port));
+        return InstancesOf(node.Name).Single();
+    }
 
     /// <summary>Waits until the saver's snapshot of a board, a row on the server, covers <paramref name="atLeast"/>; returns its seq.</summary>
     public async Task<long> WaitForSnapshotAsync(string boardId, long atLeast, TimeSpan? patience = null)
@@ -49,7 +74,7 @@ public sealed class PostgreSqlStackFixture : StackFixture
 }
 
 [CollectionDefinition(Name)]
-public sealed class PostgreSqlCollection : ICollectionFixture<PostgreSqlStackFixture>
+public sealed class DistributedCollection : ICollectionFixture<DistributedStackFixture>
 {
-    public const string Name = "stack on PostgreSQL";
+    public const string Name = "stack on PostgreSQL and a Redis Cluster";
 }

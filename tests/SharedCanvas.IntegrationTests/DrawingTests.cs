@@ -126,5 +126,5 @@ public abstract class DrawingScenarios(StackFixture stack)
 [Collection(StackCollection.Name)]
 public sealed class DrawingTests(StackFixture stack) : DrawingScenarios(stack);
 
-[Collection(PostgreSqlCollection.Name)]
-public sealed class DrawingOnPostgreSqlTests(PostgreSqlStackFixture stack) : DrawingScenarios(stack);
+[Collection(DistributedCollection.Name)]
+public sealed class DrawingOnDistributedTopologyTests(DistributedStackFixture stack) : DrawingScenarios(stack);

@@ -191,5 +191,5 @@ public abstract class DurabilityScenarios(StackFixture stack, ITestOutputHelper 
 [Collection(StackCollection.Name)]
 public sealed class DurabilityTests(StackFixture stack, ITestOutputHelper output) : DurabilityScenarios(stack, output);
 
-[Collection(PostgreSqlCollection.Name)]
-public sealed class DurabilityOnPostgreSqlTests(PostgreSqlStackFixture stack, ITestOutputHelper output) : DurabilityScenarios(stack, output);
+[Collection(DistributedCollection.Name)]
+public sealed class DurabilityOnDistributedTopologyTests(DistributedStackFixture stack, ITestOutputHelper output) : DurabilityScenarios(stack, output);

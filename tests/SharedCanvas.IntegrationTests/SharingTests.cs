@@ -8,7 +8,7 @@ namespace SharedCanvas.IntegrationTests;
 
 /// <summary>
 /// Private boards, sharing by role through links, revocation and deletion reaching open sockets; on each
-/// database engine (<see cref="SharingTests"/>, <see cref="SharingOnPostgreSqlTests"/>).
+/// database engine (<see cref="SharingTests"/>, <see cref="SharingOnDistributedTopologyTests"/>).
 /// </summary>
 public abstract class SharingScenarios(StackFixture stack)
 {
@@ -255,5 +255,5 @@ public abstract class SharingScenarios(StackFixture stack)
 [Collection(StackCollection.Name)]
 public sealed class SharingTests(StackFixture stack) : SharingScenarios(stack);
 
-[Collection(PostgreSqlCollection.Name)]
-public sealed class SharingOnPostgreSqlTests(PostgreSqlStackFixture stack) : SharingScenarios(stack);
+[Collection(DistributedCollection.Name)]
+public sealed class SharingOnDistributedTopologyTests(DistributedStackFixture stack) : SharingScenarios(stack);

@@ -42,6 +42,12 @@ public class StackFixture : IAsyncLifetime
     protected virtual string DatabaseProvider => "sqlite";
 
     /// <summary>
+    /// <c>standalone</c> (one redis-server, the default) or <c>cluster</c>: a local Redis Cluster of three
+    /// primaries with a replica each, six redis-server executables (<c>redis-0</c> … <c>redis-5</c>).
+    /// </summary>
+    protected virtual string RedisTopology => "standalone";
+
+    /// <summary>
     /// False for the stacks most tests share: they register many accounts from one address within
     /// minutes and draw thousands of operations a second, so the site's and the realtime service's rate
     /// limits are lifted there. The security tests run with the limits the product ships with.
@@ -65,6 +71,7 @@ public class StackFixture : IAsyncLifetime
             "--Redis:Mode=executable",
             $"--Database:Provider={DatabaseProvider}",
             "--PostgreSql:Mode=executable",
+            $"--Redis:Topology={RedisTopology}",
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SharedCanvas_AppHost>(
             args,
@@ -116,7 +123,9 @@ public class StackFixture : IAsyncLifetime
         await _app.StartAsync(start.Token);
         await beside;
         var notifications = _app.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var resource in DatabaseProvider == "postgres" ? ["redis", "postgres", "web", "realtime"] : new[] { "redis", "web", "realtime" })
+        // A cluster's "redis" is the step that forms it (and exits); the services wait for it.
+        var resources = new[] { RedisTopology == "cluster" ? null : "redis", DatabaseProvider == "postgres" ? "postgres" : null, "web", "realtime" };
+        foreach (var resource in resources.OfType<string>())
         {
             await notifications.WaitForResourceHealthyAsync(resource, WaitBehavior.StopOnResourceUnavailable, start.Token);
         }
