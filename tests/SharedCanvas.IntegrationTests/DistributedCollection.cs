@@ -17,16 +17,52 @@ public sealed class DistributedStackFixture : StackFixture
 
     protected override string RedisTopology => "cluster";
 
-    /// <summary>The node that is the primary for a board's hash slot now, by its resource id (<c>redis-…</c>).</summary>
+    /// <summary>The node that is the primary for a board's hash slot now, by its resource id (<c>redis-…</c>), as the cluster says.</summary>
     public async Task<string> PrimaryOfBoardAsync(string boardId)
     {
         using var redis = await ConnectRedisAsync();
-        return NodeOnPort(((System.Net.IPEndPoint)redis.GetServer((StackExchange.Redis.RedisKey)$"sc:{{{boardId}}}:log").EndPoint).Port);
+        var slot = redis.HashSlot($"sc:{{{boardId}}}:log");
+        var primary = (await ClusterNodesAsync(redis)).Single(n => n.Flags.Contains("master") && !n.Flags.Contains("fail")
+            && n.Slots.Any(range => range.From <= slot && slot <= range.To));
+        return NodeOnPort(primary.Port);
+    }
+
+    /// <summary>CLUSTER NODES as the first node that answers sees it.</summary>
+    private static async Task<IReadOnlyList<ClusterNode>> ClusterNodesAsync(StackExchange.Redis.ConnectionMultiplexer redis)
+    {
+        foreach (var server in redis.GetServers().Where(s => s.IsConnected))
+        {
+            try
+            {
+                var text = (string?)await server.ExecuteAsync("CLUSTER", "NODES") ?? "";
+                return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(ClusterNode.Parse)];
+            }
+            catch (StackExchange.Redis.RedisException)
+            {
+                // That one is down or still loading: ask the next.
+            }
+        }
+
+        throw new InvalidOperationException("No cluster node answered CLUSTER NODES.");
+    }
+
+    /// <summary>One line of CLUSTER NODES: id, address, flags, its primary's id (or "-"), then slot ranges.</summary>
+    private sealed record ClusterNode(string Id, int Port, string[] Flags, string PrimaryId, (int From, int To)[] Slots)
+    {
+        public static ClusterNode Parse(string line)
+        {
+            var f = line.Trim().Split(' ');
+            var address = f[1].Split('@')[0];
+            var slots = f.Skip(8).Where(x => !x.StartsWith('[')).Select(x => x.Split('-') is var r && r.Length == 2
+                ? (int.Parse(r[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture))
+                : (int.Parse(x, System.Globalization.CultureInfo.InvariantCulture), int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))).ToArray();
+            return new(f[0], int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture), f[2].Split(','), f[3], slots);
+        }
     }
 
     private async Task<StackExchange.Redis.ConnectionMultiplexer> ConnectRedisAsync() =>
         await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
-            await Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.GetConnectionStringAsync(App, "redis") + "");
+            await Aspire.Hosting.Testing.DistributedApplicationHostingTestingExtensions.GetConnectionStringAsync(App, "redis") + ",allowAdmin=true");
 
     private string NodeOnPort(int port)
     {
