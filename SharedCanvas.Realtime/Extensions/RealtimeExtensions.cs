@@ -34,8 +34,10 @@ internal static class RealtimeExtensions
 
         // Redis replies and publishes are read on threads of their own, not behind the sockets' work on the
         // thread pool: every delivery waits for one (docs/performance.md, "Where a delivery's time goes").
-        builder.AddRedisClient("redis", configureOptions: options =>
+        builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true, options =>
             options.SocketManager = new StackExchange.Redis.SocketManager("realtime-redis", 2, StackExchange.Redis.SocketManager.SocketManagerOptions.UseHighPrioritySocketThreads));
+        // Healthy while Redis serves this replica, a cluster with one node down included (see the check).
+        builder.Services.AddHealthChecks().AddCheck<BoardRedisHealthCheck>("redis");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RealtimeTelemetry>();
         builder.Services.AddSingleton<ReplicaIdentity>();

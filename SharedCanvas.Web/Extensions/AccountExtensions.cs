@@ -39,7 +39,9 @@ internal static class AccountExtensions
         builder.Services.AddSingleton<TrustedDevices>();
         builder.Services.AddScoped<PasswordSignIn>();
         builder.Services.AddSingleton<PasswordStrength>();
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true);
+        // Healthy while Redis serves the site, a cluster with one node down included (see the check).
+        builder.Services.AddHealthChecks().AddCheck<BoardRedisHealthCheck>("redis");
 
         builder.Services.AddAuthentication(options =>
             {

@@ -17,14 +17,17 @@ public sealed class DistributedStackFixture : StackFixture
 
     protected override string RedisTopology => "cluster";
 
-    /// <summary>The node that is the primary for a board's hash slot now, by its resource id (<c>redis-…</c>), as the cluster says.</summary>
-    public async Task<string> PrimaryOfBoardAsync(string boardId)
+    /// <summary>
+    /// The node that is the primary for a board's hash slot now, by its resource id (<c>redis-…</c>), as the cluster
+    /// says; null while none is (its primary was marked failed and its replica is not promoted yet).
+    /// </summary>
+    public async Task<string?> PrimaryOfBoardAsync(string boardId)
     {
         using var redis = await ConnectRedisAsync();
         var slot = redis.HashSlot($"sc:{{{boardId}}}:log");
-        var primary = (await ClusterNodesAsync(redis)).Single(n => n.Flags.Contains("master") && !n.Flags.Contains("fail")
+        var primary = (await ClusterNodesAsync(redis)).SingleOrDefault(n => n.Flags.Contains("master") && !n.Flags.Contains("fail")
             && n.Slots.Any(range => range.From <= slot && slot <= range.To));
-        return NodeOnPort(primary.Port);
+        return primary is null ? null : NodeOnPort(primary.Port);
     }
 
     /// <summary>CLUSTER NODES as the first node that answers sees it.</summary>

@@ -251,14 +251,23 @@ public sealed class DistributedFaultTests(DistributedStackFixture stack, ITestOu
     public async Task KillingTheRedisPrimaryOfABoardWhileItIsDrawnLosesNothingAcknowledgedAndDrawingGoesOn()
     {
         var (drawers, token, boardId) = await StartDrawingAsync();
-        var primary = await _stack.PrimaryOfBoardAsync(boardId);
+        var primary = await _stack.PrimaryOfBoardAsync(boardId) ?? throw new InvalidOperationException("No primary holds the board's slot.");
         await _stack.KillAsync(primary);
 
         // Its replica takes over once the cluster sees the primary gone (the node timeout, 3 s), and drawing goes
         // on there — before the killed node is back, on the new primary's append-only file alone.
-        for (var deadline = DateTime.UtcNow.AddSeconds(60); await _stack.PrimaryOfBoardAsync(boardId) == primary; await Task.Delay(250))
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); (await _stack.PrimaryOfBoardAsync(boardId) ?? primary) == primary; await Task.Delay(250))
         {
             Assert.True(DateTime.UtcNow < deadline, "no replica took over the board's slot");
+        }
+
+        // A node down, its slots served by its replica: the services are healthy (a load balancer keeps them).
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            using var replicaHealth = await http.GetAsync(new Uri(_stack.App.GetEndpoint("realtime", "http"), "/health"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, replicaHealth.StatusCode);
+            using var siteHealth = await http.GetAsync(new Uri(_stack.WebUrl, "/health"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, siteHealth.StatusCode);
         }
 
         var atFailover = drawers.Sum(d => d.Acknowledged.Count);
