@@ -190,7 +190,9 @@ public sealed class BoardLog(IConnectionMultiplexer redis, IOptions<RealtimeOpti
         }
 
         // A resend (a duplicate) waits as well: its first try may have timed out here.
-        if (!await _replication.ConfirmAsync(redis.GetServer(keys.Log)).ConfigureAwait(false))
+        // The slot's primary, demanded: without the flag the client may hand out the slot's replica, and WAIT
+        // there counts the replica's own replicas (none), which confirmed nothing.
+        if (!await _replication.ConfirmAsync(redis.GetServer(keys.Log, flags: CommandFlags.DemandMaster)).ConfigureAwait(false))
         {
             return new AppendResult(AppendOutcome.NotReplicated, seq);
         }
@@ -204,6 +206,13 @@ public sealed class BoardLog(IConnectionMultiplexer redis, IOptions<RealtimeOpti
         if (appended.Applied)
         {
             await redis.GetSubscriber().PublishAsync(keys.Channel, Message(seq, tail.Span)).ConfigureAwait(false);
+        }
+        else if (seq > 0 && (await ReadAsync(keys, seq, 1, seq).ConfigureAwait(false)) is [var stored])
+        {
+            // A resend of an operation whose first try was stored but not confirmed, so never published: published
+            // now, as stored. Every replica delivers it in its place (a second publish is ignored as delivered),
+            // and with it comes the sender's own acknowledgement, which the duplicate's answer waits for.
+            await redis.GetSubscriber().PublishAsync(keys.Channel, stored.Message).ConfigureAwait(false);
         }
 
         return appended;

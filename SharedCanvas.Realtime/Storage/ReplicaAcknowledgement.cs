@@ -26,6 +26,11 @@ public sealed partial class ReplicaAcknowledgement(int replicas, TimeSpan timeou
     /// <summary>True once the node's replicas (up to the configured number, as many as could take over from it) hold its writes.</summary>
     public async Task<bool> ConfirmAsync(IServer node)
     {
+        if (node.IsReplica)
+        {
+            throw new InvalidOperationException($"{node.EndPoint} is a replica: WAIT must be asked of the primary that took the writes.");
+        }
+
         var needed = Math.Min(replicas, await SuccessorsAsync(node).ConfigureAwait(false));
         return needed == 0 || (long)await node.ExecuteAsync("WAIT", needed, _timeoutMs).ConfigureAwait(false) >= needed;
     }

@@ -18,6 +18,13 @@ public sealed class DistributedStackFixture : StackFixture
     protected override string RedisTopology => "cluster";
 
     /// <summary>
+    /// An append waits 1 s (not the shipped 2 s) for the board's replica here: a test that hangs a replica must see
+    /// the refusal well before the cluster marks the replica failed (the node timeout, 3 s) and stops waiting for it.
+    /// </summary>
+    protected override void Configure(Aspire.Hosting.Testing.IDistributedApplicationTestingBuilder builder) =>
+        SetEnvironment(builder, "realtime", "Realtime__ReplicaAckTimeout", "00:00:01");
+
+    /// <summary>
     /// The node that is the primary for a board's hash slot now, by its resource id (<c>redis-…</c>), as the cluster
     /// says; null while none is (its primary was marked failed and its replica is not promoted yet).
     /// </summary>
@@ -29,6 +36,49 @@ public sealed class DistributedStackFixture : StackFixture
             && n.Slots.Any(range => range.From <= slot && slot <= range.To));
         return primary is null ? null : NodeOnPort(primary.Port);
     }
+
+    /// <summary>The node that replicates a primary now, by its resource id.</summary>
+    public async Task<string> ReplicaOfAsync(string primary)
+    {
+        using var redis = await ConnectRedisAsync();
+        var nodes = await ClusterNodesAsync(redis);
+        var id = nodes.Single(n => n.Port == PortOf(primary)).Id;
+        return NodeOnPort(nodes.Single(n => n.PrimaryId == id).Port);
+    }
+
+    /// <summary>
+    /// Hangs a primary's replica: SIGSTOP, and the primary's links to its replicas closed at once
+    /// (<c>CLIENT KILL TYPE replica</c>), so that nothing more reaches even the hung process's socket buffer.
+    /// Disposing the result resumes it (SIGCONT). The connection that kills the links is opened before the hang and
+    /// closed after it: a client connecting to the cluster, or closing, waits on every node, the hung one too.
+    /// </summary>
+    public async Task<IAsyncDisposable> HangAsync(string replica, string primary)
+    {
+        var redis = await ConnectRedisAsync();
+        var node = redis.GetServer("127.0.0.1", PortOf(primary));
+        Signal(replica, "-STOP");
+        await node.ExecuteAsync("CLIENT", "KILL", "TYPE", "replica");
+        return new Hang(this, replica, redis);
+    }
+
+    private sealed class Hang(DistributedStackFixture stack, string replica, StackExchange.Redis.ConnectionMultiplexer redis) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            stack.Signal(replica, "-CONT");
+            await redis.DisposeAsync();
+        }
+    }
+
+    private void Signal(string resourceId, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [signal, ProcessIdOf(resourceId).ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
+    private int PortOf(string resourceId) => App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.DistributedApplicationModel>().Resources
+        .OfType<Aspire.Hosting.ApplicationModel.IResourceWithEndpoints>().Single(r => InstancesOf(r.Name).Contains(resourceId))
+        .Annotations.OfType<Aspire.Hosting.ApplicationModel.EndpointAnnotation>().Single().Port!.Value;
 
     /// <summary>CLUSTER NODES as the first node that answers sees it.</summary>
     private static async Task<IReadOnlyList<ClusterNode>> ClusterNodesAsync(StackExchange.Redis.ConnectionMultiplexer redis)

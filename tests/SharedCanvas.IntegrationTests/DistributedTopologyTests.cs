@@ -282,6 +282,43 @@ public sealed class DistributedFaultTests(DistributedStackFixture stack, ITestOu
         await FinishAndAuditAsync(drawers, token, "kill -9 of the board's Redis primary");
     }
 
+    /// <summary>
+    /// What WAIT is for: an operation the board's replica does not hold is not acknowledged. The replica hangs
+    /// (SIGSTOP, and its link to the primary is cut, so nothing reaches even its socket's buffer): the operation
+    /// is stored on the primary but refused with 1013 once the replica has not confirmed it in time (1 s here). Resumed,
+    /// the replica catches up, and the resend is acknowledged (as the duplicate it is). Acknowledged on the
+    /// primary's append-only file alone, it would have been acknowledged at once — and lost had the primary died.
+    /// </summary>
+    [Fact]
+    public async Task AnOperationIsNotAcknowledgedUntilTheBoardsReplicaHoldsIt()
+    {
+        using var ada = await _stack.RegisterAsync();
+        var boardId = await ada.CreateBoardAsync();
+        await using var socket = await BoardSocket.ConnectAsync(await ada.GetRealtimeTokenAsync(boardId), _stack.WebOrigin);
+        await socket.JoinAsync();
+        var primary = await _stack.PrimaryOfBoardAsync(boardId) ?? throw new InvalidOperationException("No primary holds the board's slot.");
+        var replica = await _stack.ReplicaOfAsync(primary);
+        var before = await socket.SendOpAsync(Ops.AddPen("before-the-hang", 1, 1));
+        await socket.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == before);
+
+        long n;
+        await using (await _stack.HangAsync(replica, primary))
+        {
+            n = await socket.SendOpAsync(Ops.AddPen("while-the-replica-hangs", 2, 2));
+            Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)1013, await socket.WaitForCloseAsync(TimeSpan.FromSeconds(15)));
+            Assert.DoesNotContain(socket.Received, m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n);
+        }
+
+        // The same page, reconnected, resends what was not acknowledged: it was stored, and is acknowledged now.
+        await using var again = await BoardSocket.ConnectAsync(await ada.GetRealtimeTokenAsync(boardId), _stack.WebOrigin, socket.ClientId);
+        await again.JoinAsync();
+        await again.SendOpAsync(n, Ops.AddPen("while-the-replica-hangs", 2, 2));
+        // Acknowledged at its place in the board's sequence (the one it was stored at during the hang), whether as
+        // its first acknowledgement or as a duplicate's.
+        var ack = await again.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n, TimeSpan.FromSeconds(30));
+        Assert.True((long?)ack["seq"] > 0, $"expected the resend to be found stored: {ack.ToJsonString()}");
+    }
+
     [Fact]
     public async Task ARealtimeReplicaKilledDuringItsStartUpComesUpWhenStartedAgain()
     {
