@@ -79,6 +79,21 @@ public static class OpEnvelope
     /// <summary>True for an operation message (as opposed to presence or cursors on the same channel).</summary>
     public static bool IsOp(ReadOnlySpan<byte> message) => message.StartsWith(Head);
 
+    /// <summary>
+    /// The whole message as the append script stores it: <see cref="Head"/>, the sequence number, then the tail
+    /// (<see cref="WriteTail"/>), for a publish made outside the script.
+    /// </summary>
+    public static byte[] Message(long seq, ReadOnlySpan<byte> tail)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(seq, digits, out var length);
+        var message = new byte[Head.Length + length + tail.Length];
+        Head.CopyTo(message);
+        digits[..length].CopyTo(message.AsSpan(Head.Length));
+        tail.CopyTo(message.AsSpan(Head.Length + length));
+        return message;
+    }
+
     /// <summary>The fields at the start of an operation message (string fields as ranges of it).</summary>
     public struct Header
     {

@@ -80,8 +80,6 @@ public sealed class BoardLog(IConnectionMultiplexer redis, IOptions<RealtimeOpti
     /// </summary>
     public static readonly TimeSpan RequeueAfter = TimeSpan.FromMinutes(1);
 
-    private static readonly byte[] MessageHead = "{\"type\":\"op\",\"seq\":"u8.ToArray();
-
     // KEYS: 1 seq, 2 clients, 3 log, 4 dirty mark, 5 access — all in the board's slot
     // ARGV: 1 client id, 2 n, 3 tail of the message, 4 channel, 5 board id, 6 time (ms), 7 user id,
     //       8 the token's board revision, 9 gaps kept, 10 publish here ('1') or after WAIT ('0'), 11 requeue after (ms)
@@ -205,7 +203,7 @@ public sealed class BoardLog(IConnectionMultiplexer redis, IOptions<RealtimeOpti
 
         if (appended.Applied)
         {
-            await redis.GetSubscriber().PublishAsync(keys.Channel, Message(seq, tail.Span)).ConfigureAwait(false);
+            await redis.GetSubscriber().PublishAsync(keys.Channel, OpEnvelope.Message(seq, tail.Span)).ConfigureAwait(false);
         }
         else if (seq > 0 && (await ReadAsync(keys, seq, 1, seq).ConfigureAwait(false)) is [var stored])
         {
@@ -216,18 +214,6 @@ public sealed class BoardLog(IConnectionMultiplexer redis, IOptions<RealtimeOpti
         }
 
         return appended;
-    }
-
-    /// <summary>The message the script stores: <c>{"type":"op","seq":</c>, the number, then the tail.</summary>
-    private static byte[] Message(long seq, ReadOnlySpan<byte> tail)
-    {
-        Span<byte> digits = stackalloc byte[20];
-        System.Buffers.Text.Utf8Formatter.TryFormat(seq, digits, out var length);
-        var message = new byte[MessageHead.Length + length + tail.Length];
-        MessageHead.CopyTo(message, 0);
-        digits[..length].CopyTo(message.AsSpan(MessageHead.Length));
-        tail.CopyTo(message.AsSpan(MessageHead.Length + length));
-        return message;
     }
 
     /// <summary>The user a client id is bound to on the board, or null if it has written nothing there yet.</summary>

@@ -193,6 +193,8 @@ public sealed class OpEnvelopeTests
         var traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"u8;
         var length = OpEnvelope.WriteTail(tail, OpEnvelope.ClientPart("client01"u8), 9, 1700000000000, traceParent, "a"u8, 1699999999950, OpEnvelope.AuthorPart("user\"1"), op);
         var message = Encoding.UTF8.GetBytes("{\"type\":\"op\",\"seq\":123").Concat(tail[..length]).ToArray();
+        // What the realtime service publishes itself (after WAIT, in a cluster) is the script's message, byte for byte.
+        Assert.Equal(message, OpEnvelope.Message(123, tail.AsSpan(0, length)));
 
         Assert.True(OpEnvelope.TryReadHeader(message, out OpEnvelope.Header header));
         Assert.Equal(123, header.Seq);
