@@ -99,6 +99,49 @@ public sealed class RealtimeTelemetry : IDisposable
     }
 
     /// <summary>
+    /// Starts the span of a board socket's upgrade taken on the bare connection (<c>Apis/BoardSocketConnections</c>),
+    /// named and tagged as ASP.NET Core names the same request's span when it serves it (HTTP semantic
+    /// conventions), the caller's <c>traceparent</c> its parent. It lasts as long as the socket; per-message
+    /// spans link to it. The token is never on it: the path is, the query (where older clients put a token) is not.
+    /// </summary>
+    internal static Activity? StartHandshake(Apis.BoardSocketRequest request, System.Net.EndPoint? peer)
+    {
+        if (!Source.HasListeners())
+        {
+            return null;
+        }
+
+        var parent = default(ActivityContext);
+        if (request.TraceParent is { } traceParent)
+        {
+            parent = Propagator.Extract(default, request, static (r, key) => key switch
+            {
+                "traceparent" => [r.TraceParent!],
+                "tracestate" when r.TraceState is { } state => [state],
+                _ => [],
+            }).ActivityContext;
+        }
+
+        var activity = Source.StartActivity("GET /ws/boards/{boardId}", ActivityKind.Server, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("http.request.method", "GET");
+            activity.SetTag("http.route", "/ws/boards/{boardId}");
+            activity.SetTag("url.scheme", "http");
+            activity.SetTag("url.path", "/ws/boards/" + request.BoardId);
+            activity.SetTag("network.protocol.version", "1.1");
+            if (peer is System.Net.IPEndPoint ip)
+            {
+                activity.SetTag("client.address", ip.Address.ToString());
+            }
+
+            activity.SetTag("sharedcanvas.board.id", request.BoardId);
+        }
+
+        return activity;
+    }
+
+    /// <summary>
     /// Starts the span of one received operation: its parent is the browser's context (never the socket's
     /// long-lived upgrade request), and it links to the socket.
     /// </summary>

@@ -12,7 +12,7 @@ namespace SharedCanvas.Realtime.Apis;
 /// (or, from older clients, <c>?access_token={JWT}</c>): where a board's sockets enter. Everything is
 /// checked before the upgrade (docs/protocol.md §1): the request, the Origin, the token and its board.
 /// </summary>
-public static partial class BoardSocketApi
+public static class BoardSocketApi
 {
     /// <summary>The subprotocol the server selects; a client offers it next to its token.</summary>
     public const string Subprotocol = "sharedcanvas.v1";
@@ -26,55 +26,29 @@ public static partial class BoardSocketApi
         return app;
     }
 
-    public static async Task AcceptAsync(
-        HttpContext context, string boardId, BoardTokenValidator tokens, SessionServices services,
-        IOptions<RealtimeOptions> options, ILoggerFactory loggers)
+    internal static async Task AcceptAsync(HttpContext context, string boardId, BoardSocketAdmission admission)
     {
-        var logger = loggers.CreateLogger(typeof(BoardSocketApi).FullName!);
         if (!context.WebSockets.IsWebSocketRequest || !Contracts.BoardIds.IsValid(boardId))
         {
-            Refuse(context, services, StatusCodes.Status400BadRequest, "bad_request");
-            return;
-        }
-
-        var origin = context.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && !options.Value.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
-        {
-            LogForeignOrigin(logger, boardId, origin);
-            Refuse(context, services, StatusCodes.Status403Forbidden, "origin");
+            context.Response.StatusCode = admission.Refuse(StatusCodes.Status400BadRequest, "bad_request").Status;
             return;
         }
 
         (string? token, var selectProtocol) = TokenOf(context);
-        var (principal, failure) = await tokens.ValidateAsync(token);
+        var verdict = await admission.AdmitAsync(boardId, context.Request.Headers.Origin.ToString(), token);
         token = null; // the handler's state lives as long as the socket
         // The request lives as long as the socket: it keeps no parsed copy of the token (for anything that
         // reads the request later, and for memory). A token in the URL stays in Kestrel's copy of the
         // request target for the socket's life (~2.6 KB a socket); one in the header is removed below.
         context.Request.Query = QueryCollection.Empty;
-        if (principal is null || principal.BoardId != boardId)
+        if (!verdict.Admitted)
         {
-            LogTokenRefused(logger, boardId, failure ?? "token for another board");
-            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-            Refuse(context, services, StatusCodes.Status401Unauthorized, principal is null ? "token" : "token_board");
-            return;
-        }
+            if (verdict.InvalidToken)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            }
 
-        // A token the site handed out before access was withdrawn (a member removed, a role lowered, a
-        // sign-out everywhere, an account or the board deleted) is refused like an invalid one.
-        if (await services.Access.RefusalAsync(principal) is { } withdrawn)
-        {
-            LogTokenRefused(logger, boardId, withdrawn);
-            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
-            Refuse(context, services, StatusCodes.Status401Unauthorized, "token_withdrawn");
-            return;
-        }
-
-        var connectionId = ConnectionIds.New();
-        if (!await services.UserSockets.TryClaimAsync(principal.UserId, connectionId))
-        {
-            LogTooManySockets(logger, principal.UserId);
-            Refuse(context, services, StatusCodes.Status429TooManyRequests, "too_many_sockets");
+            context.Response.StatusCode = verdict.Status;
             return;
         }
 
@@ -87,20 +61,20 @@ public static partial class BoardSocketApi
                 // Never the token's entry: only the protocol name is echoed back.
                 SubProtocol = selectProtocol ? Subprotocol : null,
                 DangerousEnableCompression = false,
-                KeepAliveInterval = options.Value.KeepAliveInterval,
-                KeepAliveTimeout = options.Value.KeepAliveTimeout,
+                KeepAliveInterval = admission.Options.KeepAliveInterval,
+                KeepAliveTimeout = admission.Options.KeepAliveTimeout,
             });
         }
         catch
         {
-            await services.UserSockets.ReleaseAsync(principal.UserId, connectionId);
+            await admission.ReleaseAsync(verdict);
             throw;
         }
 
         context.Request.Headers.Remove(HeaderNames.SecWebSocketProtocol);
         using (socket)
         {
-            await new BoardSession(connectionId, socket, principal, services).RunAsync(context.RequestAborted);
+            await new BoardSession(verdict.ConnectionId!, socket, verdict.Principal!, admission.Services).RunAsync(context.RequestAborted);
         }
     }
 
@@ -127,19 +101,4 @@ public static partial class BoardSocketApi
 
         return (token ?? context.Request.Query["access_token"].ToString(), selectProtocol);
     }
-
-    private static void Refuse(HttpContext context, SessionServices services, int status, string reason)
-    {
-        services.Telemetry.Refusals.Add(1, new KeyValuePair<string, object?>("reason", "handshake_" + reason));
-        context.Response.StatusCode = status;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handshake for board {BoardId} refused: foreign origin {Origin}")]
-    private static partial void LogForeignOrigin(ILogger logger, string boardId, string origin);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handshake refused: user {UserId} holds the maximum number of sockets")]
-    private static partial void LogTooManySockets(ILogger logger, string userId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Handshake for board {BoardId} refused: {Reason}")]
-    private static partial void LogTokenRefused(ILogger logger, string boardId, string reason);
 }

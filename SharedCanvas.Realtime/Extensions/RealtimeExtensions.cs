@@ -70,6 +70,20 @@ internal static class RealtimeExtensions
         builder.Services.AddSingleton<OpPipeline>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddHostedService<BoardEventListener>();
+        builder.Services.AddSingleton<Apis.BoardSocketAdmission>();
+
+        // Board sockets upgrade on the bare connection, ahead of the HTTP server, unless turned off
+        // (Realtime:BareSockets; docs/performance.md "Idle memory").
+        builder.Services.AddSingleton<Apis.BoardSocketConnections>();
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IServiceProvider>((kestrel, services) =>
+            {
+                if (builder.Configuration.GetValue($"{RealtimeOptions.SectionName}:{nameof(RealtimeOptions.BareSockets)}", true))
+                {
+                    kestrel.ConfigureEndpointDefaults(listen =>
+                        listen.Use(next => services.GetRequiredService<Apis.BoardSocketConnections>().Around(next)));
+                }
+            });
         return builder;
     }
 }

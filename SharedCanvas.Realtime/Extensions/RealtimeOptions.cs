@@ -77,6 +77,13 @@ public sealed class RealtimeOptions
     [Range(0, 100_000)]
     public int InlineFanoutLimit { get; set; } = 32;
 
+    /// <summary>
+    /// Whether a board socket's upgrade is taken on the bare connection, ahead of ASP.NET Core's HTTP server,
+    /// so that the socket keeps no HTTP request state (docs/performance.md, "Idle memory"); false sends every
+    /// upgrade through the HTTP endpoint. Read at start-up.
+    /// </summary>
+    public bool BareSockets { get; set; } = true;
+
     /// <summary>How long a socket may stay open without sending <c>hello</c>.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

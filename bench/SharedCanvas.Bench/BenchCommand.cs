@@ -13,7 +13,7 @@ internal static class BenchCommand
           unloaded         one board, two sockets, one drawing 30 batches/s          target p50 ≤ 2 ms, p99 ≤ 5 ms
           classroom-grid   1,000 sockets, 50 boards × 20, 2 drawing per board at 30/s, cursors 20 Hz, 60 s   target p99 ≤ 50 ms, nothing lost
           big-room         one board, 200 sockets, 20 drawing, cursors 20 Hz, 30 s
-          idle             10,000 idle sockets on one realtime instance; pings answered   target ≤ 20 KB RSS per socket
+          idle             10,000 idle sockets on one realtime instance; pings answered   target ≤ 16 KB RSS per socket
           late-join        open a 10,000-element board                               target ≤ 1 s
           browser-frames   draw in Chromium on a 10,000-element board; frame times    target 60 fps
           smoke            20 sockets for 3 s (what CI runs)

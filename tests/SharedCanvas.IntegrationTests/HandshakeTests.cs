@@ -7,12 +7,7 @@ namespace SharedCanvas.IntegrationTests;
 [Collection(StackCollection.Name)]
 public sealed class HandshakeTests(StackFixture stack)
 {
-    private async Task<(SiteClient Person, string BoardId, RealtimeToken Token)> ArrangeAsync()
-    {
-        var person = await stack.RegisterAsync();
-        var boardId = await person.CreateBoardAsync();
-        return (person, boardId, await person.GetRealtimeTokenAsync(boardId));
-    }
+    private Task<(SiteClient Person, string BoardId, RealtimeToken Token)> ArrangeAsync() => stack.RegisterWithBoardAsync();
 
     [Fact]
     public async Task ValidTokenFromTheSitesOriginOpensTheSocket()

@@ -334,6 +334,14 @@ public class StackFixture : IAsyncLifetime
     public Task<SiteClient> RegisterAsync(string? userName = null) =>
         SiteClient.RegisterAsync(WebUrl, userName ?? Names.NewUserName(), Names.Password);
 
+    /// <summary>A new person with a new board of their own and a realtime token for it.</summary>
+    public async Task<(SiteClient Person, string BoardId, RealtimeToken Token)> RegisterWithBoardAsync()
+    {
+        var person = await RegisterAsync();
+        var boardId = await person.CreateBoardAsync();
+        return (person, boardId, await person.GetRealtimeTokenAsync(boardId));
+    }
+
     /// <summary>
     /// The stack works end to end: someone new signs up, creates a board and draws on it through one socket,
     /// and a second socket sees the stroke (after a crash, say).
