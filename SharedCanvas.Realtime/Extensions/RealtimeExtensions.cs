@@ -44,6 +44,11 @@ internal static class RealtimeExtensions
         builder.Services.AddSingleton<BoardLog>();
         builder.Services.AddSingleton<IOperationLog>(sp => sp.GetRequiredService<BoardLog>());
         builder.Services.AddSingleton<SnapshotStore>();
+        builder.Services.AddOptions<HistoryOptions>()
+            .BindConfiguration(HistoryOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<BoardHistory>();
         builder.Services.AddOptions<SaverOptions>()
             .BindConfiguration(SaverOptions.SectionName)
             .ValidateDataAnnotations()

@@ -17,6 +17,7 @@ public sealed partial class BoardSaver(
     IConnectionMultiplexer redis,
     BoardLog log,
     SnapshotStore snapshots,
+    BoardHistory history,
     IOptions<SaverOptions> options,
     ReplicaIdentity replica,
     RealtimeTelemetry telemetry,
@@ -64,6 +65,7 @@ public sealed partial class BoardSaver(
         {
             try
             {
+                await PruneWhenDueAsync(stoppingToken);
                 await EnsureGroupAsync();
                 var jobs = (await _db.StreamAutoClaimAsync(BoardKeys.SaverJobs, Group, consumer,
                     (long)_options.ClaimIdleTime.TotalMilliseconds, "0-0", 8)).ClaimedEntries;
@@ -110,6 +112,20 @@ public sealed partial class BoardSaver(
     }
 
     private bool _groupExists;
+    private DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
+
+    /// <summary>Applies the history's retention once every <see cref="HistoryOptions.PruneInterval"/>.</summary>
+    private async Task PruneWhenDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now - _prunedAt < history.Options.PruneInterval)
+        {
+            return;
+        }
+
+        await history.PruneAsync(cancellationToken);
+        _prunedAt = now;
+    }
 
     private async Task EnsureGroupAsync()
     {
@@ -154,7 +170,8 @@ public sealed partial class BoardSaver(
         {
             var state = await StateAsync(boardId, fresh: attempt > 0, cancellationToken);
             var savedSeq = state.Seq;
-            if (!await FoldAsync(keys, state))
+            var folded = new List<LogEntry>();
+            if (!await FoldAsync(keys, state, folded))
             {
                 // The log no longer holds what follows our state: a newer snapshot exists. Start from it.
                 if (attempt < 3)
@@ -168,7 +185,9 @@ public sealed partial class BoardSaver(
             if (state.Seq > savedSeq)
             {
                 var snapshot = new Snapshot(state.Seq, state.SerializeElements(), state.Count);
-                if (!await snapshots.SaveAsync(boardId, savedSeq, snapshot, cancellationToken))
+                // Everything folded goes into the board's history with the snapshot (docs/storage.md "History").
+                var record = new HistoryRecord(folded, await history.IsCheckpointDueAsync(boardId, state.Seq, cancellationToken));
+                if (!await snapshots.SaveAsync(boardId, savedSeq, snapshot, record, cancellationToken))
                 {
                     if (attempt < 3)
                     {
@@ -203,8 +222,11 @@ public sealed partial class BoardSaver(
         }
     }
 
-    /// <summary>Applies everything in the log after the state's sequence number. False when the log has a gap there.</summary>
-    private async Task<bool> FoldAsync(BoardKeys keys, BoardState state)
+    /// <summary>
+    /// Applies everything in the log after the state's sequence number, collecting the entries in
+    /// <paramref name="folded"/>. False when the log has a gap there.
+    /// </summary>
+    private async Task<bool> FoldAsync(BoardKeys keys, BoardState state, List<LogEntry> folded)
     {
         // Up to the head readers may see: a snapshot never holds an operation a failover could take back.
         var head = await log.GetHeadAsync(keys);
@@ -220,6 +242,8 @@ public sealed partial class BoardSaver(
             {
                 state.ApplyMessage(entry.Message);
             }
+
+            folded.AddRange(entries);
 
             if (entries.Count < Page)
             {

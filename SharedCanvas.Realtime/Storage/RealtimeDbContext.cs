@@ -21,6 +21,38 @@ public sealed class BoardSnapshot
 }
 
 /// <summary>
+/// One operation of a board's history, as clients received it (<see cref="Message"/>), with its author and
+/// server time pulled out for the timeline. The saver archives every operation it folds (docs/storage.md,
+/// "History"); the Redis log is trimmed below the snapshot, this table only by the retention.
+/// </summary>
+public sealed class BoardOperation
+{
+    public required string BoardId { get; init; }
+
+    public long Seq { get; init; }
+
+    public required string Author { get; init; }
+
+    public DateTime At { get; init; }
+
+    public required byte[] Message { get; init; }
+}
+
+/// <summary>A board as of one past sequence number, kept so that a version is shown without folding from the start.</summary>
+public sealed class BoardCheckpoint
+{
+    public required string BoardId { get; init; }
+
+    public long Seq { get; init; }
+
+    public required byte[] Elements { get; init; }
+
+    public int ElementCount { get; init; }
+
+    public DateTime At { get; init; }
+}
+
+/// <summary>
 /// The realtime service's database (connection string <c>realtime-db</c>): a SQLite file by default; on
 /// PostgreSQL, <see cref="PostgreSqlRealtimeDbContext"/> (the same model, with migrations of its own) stands in.
 /// </summary>
@@ -39,12 +71,31 @@ public class RealtimeDbContext : DbContext
 
     public DbSet<BoardSnapshot> Snapshots => Set<BoardSnapshot>();
 
-    protected override void OnModelCreating(ModelBuilder builder) =>
+    public DbSet<BoardOperation> Operations => Set<BoardOperation>();
+
+    public DbSet<BoardCheckpoint> Checkpoints => Set<BoardCheckpoint>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
         builder.Entity<BoardSnapshot>(snapshot =>
         {
             snapshot.HasKey(s => s.BoardId);
             snapshot.Property(s => s.BoardId).HasMaxLength(32);
         });
+        builder.Entity<BoardOperation>(operation =>
+        {
+            operation.HasKey(o => new { o.BoardId, o.Seq });
+            operation.Property(o => o.BoardId).HasMaxLength(32);
+            operation.Property(o => o.Author).HasMaxLength(64);
+        });
+        builder.Entity<BoardCheckpoint>(checkpoint =>
+        {
+            checkpoint.HasKey(c => new { c.BoardId, c.Seq });
+            checkpoint.Property(c => c.BoardId).HasMaxLength(32);
+            // The retention finds old checkpoints by age.
+            checkpoint.HasIndex(c => c.At);
+        });
+    }
 }
 
 /// <summary>

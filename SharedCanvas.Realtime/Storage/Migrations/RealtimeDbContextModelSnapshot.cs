@@ -17,6 +17,58 @@ namespace SharedCanvas.Realtime.Storage.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("SharedCanvas.Realtime.Storage.BoardCheckpoint", b =>
+                {
+                    b.Property<string>("BoardId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ElementCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Elements")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("BoardId", "Seq");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("Checkpoints");
+                });
+
+            modelBuilder.Entity("SharedCanvas.Realtime.Storage.BoardOperation", b =>
+                {
+                    b.Property<string>("BoardId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Message")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("BoardId", "Seq");
+
+                    b.ToTable("Operations");
+                });
+
             modelBuilder.Entity("SharedCanvas.Realtime.Storage.BoardSnapshot", b =>
                 {
                     b.Property<string>("BoardId")

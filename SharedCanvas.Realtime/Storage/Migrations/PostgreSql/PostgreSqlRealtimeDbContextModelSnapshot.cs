@@ -22,6 +22,58 @@ namespace SharedCanvas.Realtime.Storage.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("SharedCanvas.Realtime.Storage.BoardCheckpoint", b =>
+                {
+                    b.Property<string>("BoardId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("ElementCount")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Elements")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("BoardId", "Seq");
+
+                    b.HasIndex("At");
+
+                    b.ToTable("Checkpoints");
+                });
+
+            modelBuilder.Entity("SharedCanvas.Realtime.Storage.BoardOperation", b =>
+                {
+                    b.Property<string>("BoardId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("Message")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("BoardId", "Seq");
+
+                    b.ToTable("Operations");
+                });
+
             modelBuilder.Entity("SharedCanvas.Realtime.Storage.BoardSnapshot", b =>
                 {
                     b.Property<string>("BoardId")
