@@ -8,6 +8,10 @@ public enum ClientMessageType
     Auth,
     Cursor,
     Ping,
+    /// <summary><c>history</c>: the board's timeline (docs/protocol.md §4.9).</summary>
+    History,
+    /// <summary><c>version</c>: the board as it was at <see cref="ClientMessage.Seq"/>.</summary>
+    Version,
 }
 
 /// <summary>
@@ -38,6 +42,8 @@ public struct ClientMessage
     public double ViewWidth;
     public double ViewHeight;
     public double PingT;
+    /// <summary><c>version</c>: the sequence number the board is asked for as of.</summary>
+    public long Seq;
 }
 
 public enum ParseStatus

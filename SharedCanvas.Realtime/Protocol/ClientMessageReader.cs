@@ -44,7 +44,8 @@ public static class ClientMessageReader
         Vh = 1 << 14,
         View = Vx | Vy | Vw | Vh,
         At = 1 << 15,
-        Other = 1 << 16,
+        Seq = 1 << 16,
+        Other = 1 << 17,
     }
 
     public static ParseStatus Parse(ReadOnlySpan<byte> json, out ClientMessage message, out string? detail)
@@ -140,6 +141,14 @@ public static class ClientMessageReader
                     if (!TryStringRange(ref reader, 64, out message.Client) || !ClientIds.IsValid(json[message.Client]))
                     {
                         detail = "client must be 8-64 characters of A-Z a-z 0-9 _ -";
+                        return ParseStatus.SchemaViolation;
+                    }
+
+                    break;
+                case Field.Seq:
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out message.Seq) || message.Seq < 0 || message.Seq > MaxSafeInteger)
+                    {
+                        detail = "seq must be a sequence number";
                         return ParseStatus.SchemaViolation;
                     }
 
@@ -286,6 +295,18 @@ public static class ClientMessageReader
             return ParseStatus.Ok;
         }
 
+        if (typeName.SequenceEqual("history"u8))
+        {
+            message.Type = ClientMessageType.History;
+            return ParseStatus.Ok;
+        }
+
+        if (typeName.SequenceEqual("version"u8))
+        {
+            message.Type = ClientMessageType.Version;
+            return Require(seen, Field.Seq, "version needs seq", ref detail);
+        }
+
         message.Type = ClientMessageType.Unknown;
         detail = "unknown message type";
         return ParseStatus.UnknownType;
@@ -325,6 +346,7 @@ public static class ClientMessageReader
             2 when name.SequenceEqual("vy"u8) => Field.Vy,
             2 when name.SequenceEqual("vw"u8) => Field.Vw,
             2 when name.SequenceEqual("vh"u8) => Field.Vh,
+            3 when name.SequenceEqual("seq"u8) => Field.Seq,
             4 when name.SequenceEqual("type"u8) => Field.Type,
             5 when name.SequenceEqual("since"u8) => Field.Since,
             5 when name.SequenceEqual("token"u8) => Field.Token,

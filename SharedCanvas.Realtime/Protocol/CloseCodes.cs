@@ -29,4 +29,7 @@ public static class ErrorCodes
 
     /// <summary>A resend of an operation so old that the log can no longer tell whether it was stored.</summary>
     public const string UnknownOp = "unknown_op";
+
+    /// <summary>A <c>version</c> the history does not hold (past the head, or older than what is kept).</summary>
+    public const string VersionUnavailable = "version_unavailable";
 }

@@ -86,6 +86,67 @@ public static class ServerMessages
         return buffer[..length];
     }
 
+    /// <summary><c>{"type":"version","seq":S,"elements":[…]}</c>: the board as it was at S (protocol §4.9).</summary>
+    public static byte[] Version(long seq, ReadOnlySpan<byte> elementsArray)
+    {
+        var snapshot = Snapshot(seq, elementsArray);
+        // The same shape as a snapshot, under another type: {"type":"version" is one byte shorter than {"type":"snapshot".
+        ReadOnlySpan<byte> head = "{\"type\":\"version\""u8;
+        var message = new byte[snapshot.Length - 1];
+        head.CopyTo(message);
+        snapshot.AsSpan("{\"type\":\"snapshot\"".Length).CopyTo(message.AsSpan(head.Length));
+        return message;
+    }
+
+    /// <summary>
+    /// <c>{"type":"history","head":H,"first":F,"moments":[{"from","to","start","end","authors","count"}…],"checkpoints":[{"seq","at"}…]}</c>
+    /// (protocol §4.9); times in Unix milliseconds, <c>first</c> null when no version can be shown.
+    /// </summary>
+    public static byte[] History(long head, long? first, IReadOnlyList<Model.HistoryMoment> moments, IReadOnlyList<Model.HistoryStamp> checkpoints) => Write(writer =>
+    {
+        writer.WriteString("type", "history");
+        writer.WriteNumber("head", head);
+        if (first is { } f)
+        {
+            writer.WriteNumber("first", f);
+        }
+        else
+        {
+            writer.WriteNull("first");
+        }
+
+        writer.WriteStartArray("moments");
+        foreach (var moment in moments)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("from", moment.From);
+            writer.WriteNumber("to", moment.To);
+            writer.WriteNumber("start", new DateTimeOffset(moment.Start, TimeSpan.Zero).ToUnixTimeMilliseconds());
+            writer.WriteNumber("end", new DateTimeOffset(moment.End, TimeSpan.Zero).ToUnixTimeMilliseconds());
+            writer.WriteStartArray("authors");
+            foreach (var author in moment.Authors)
+            {
+                writer.WriteStringValue(author);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("count", moment.Count);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("checkpoints");
+        foreach (var checkpoint in checkpoints)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("seq", checkpoint.Seq);
+            writer.WriteNumber("at", new DateTimeOffset(checkpoint.At, TimeSpan.Zero).ToUnixTimeMilliseconds());
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    });
+
     /// <summary><c>{"type":"ack","n":N,"seq":S}</c>, with <c>"dup":true</c> for a resend.</summary>
     public static byte[] Ack(long n, long seq, bool duplicate)
     {

@@ -10,6 +10,8 @@ public static class WireNames
         ClientMessageType.Auth => "auth",
         ClientMessageType.Cursor => "cursor",
         ClientMessageType.Ping => "ping",
+        ClientMessageType.History => "history",
+        ClientMessageType.Version => "version",
         _ => "unknown",
     };
 

@@ -210,6 +210,12 @@ public sealed partial class BoardSession : IBoardMember
             case ClientMessageType.Ping:
                 Enqueue(ServerMessages.Pong(parsed.PingT));
                 break;
+            case ClientMessageType.History:
+                await HandleHistoryAsync(now);
+                break;
+            case ClientMessageType.Version:
+                await HandleVersionAsync(parsed.Seq, now);
+                break;
             case ClientMessageType.Cursor:
                 // Only the latest position is kept; the hub sends it with the others about 25 times a second.
                 (_cursorX, _cursorY, _cursorGone) = (parsed.X, parsed.Y, parsed.CursorGone);

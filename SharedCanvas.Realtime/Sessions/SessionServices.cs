@@ -12,6 +12,7 @@ namespace SharedCanvas.Realtime.Sessions;
 public sealed class SessionServices(
     BoardLog log,
     SnapshotStore snapshots,
+    BoardHistory history,
     BoardHubs hubs,
     ConnectionRegistry registry,
     BoardTokenValidator tokens,
@@ -28,6 +29,8 @@ public sealed class SessionServices(
     public BoardLog Log { get; } = log;
 
     public SnapshotStore Snapshots { get; } = snapshots;
+
+    public BoardHistory History { get; } = history;
 
     public BoardHubs Hubs { get; } = hubs;
 

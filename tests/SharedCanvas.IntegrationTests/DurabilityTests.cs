@@ -53,6 +53,62 @@ public abstract class DurabilityScenarios(StackFixture stack, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public async Task TheBoardsPastIsKeptAndAnyVersionOfItCanBeShownToAnyoneOnIt()
+    {
+        // Two people draw: 20 shapes the saver folds (and archives), then 10 more it has not yet.
+        var (owner, boardId, token) = await stack.RegisterWithBoardAsync();
+        using var _ = owner;
+        using var viewer = await stack.RegisterAsync();
+        await owner.ShareWithAsync(boardId, viewer, "viewer");
+        await using var drawer = await BoardSocket.ConnectAsync(token, stack.WebOrigin);
+        await drawer.JoinAsync();
+        for (var i = 1; i <= 20; i++)
+        {
+            var n = await drawer.SendOpAsync(Ops.AddPen($"e{i}", i * 10, 0));
+            await drawer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n);
+        }
+
+        await WaitForSnapshotAsync(owner, boardId, atLeast: 20);
+        for (var i = 21; i <= 30; i++)
+        {
+            var n = await drawer.SendOpAsync(Ops.AddPen($"e{i}", i * 10, 0));
+            await drawer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n);
+        }
+
+        // A viewer asks for the timeline and for versions: archived, in the log's tail, and past the head.
+        await using var looker = await BoardSocket.ConnectAsync(await viewer.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
+        await looker.JoinAsync();
+        await looker.SendAsync(new JsonObject { ["type"] = "history" });
+        var history = await looker.WaitForAsync(m => BoardSocket.Type(m) == "history");
+        Assert.Equal(30, (long)history["head"]!);
+        Assert.Equal(0, (long)history["first"]!);
+        var moments = history["moments"]!.AsArray();
+        Assert.Equal(1, (long)moments[0]!["from"]!);
+        Assert.Equal(30, (long)moments[^1]!["to"]!);
+        Assert.Equal(30, moments.Sum(m => (int)m!["count"]!));
+
+        foreach (var seq in new long[] { 0, 7, 20, 25, 30 })
+        {
+            await Task.Delay(150); // within the history's own rate
+            await looker.SendAsync(new JsonObject { ["type"] = "version", ["seq"] = seq });
+            var version = await looker.WaitForAsync(m => BoardSocket.Type(m) == "version" && (long?)m["seq"] == seq);
+            var ids = version["elements"]!.AsArray().Select(e => (string)e!["id"]!).ToList();
+            Assert.Equal(Enumerable.Range(1, (int)seq).Select(i => $"e{i}"), ids);
+        }
+
+        await Task.Delay(150);
+        await looker.SendAsync(new JsonObject { ["type"] = "version", ["seq"] = 31 });
+        var refused = await looker.WaitForAsync(m => BoardSocket.Type(m) == "error");
+        Assert.Equal("version_unavailable", (string?)refused["code"]);
+
+        // Asked too often, it is refused, not served.
+        await looker.SendAsync(new JsonObject { ["type"] = "version", ["seq"] = 3 });
+        await looker.SendAsync(new JsonObject { ["type"] = "version", ["seq"] = 4 });
+        var limited = await looker.WaitForAsync(m => BoardSocket.Type(m) == "error" && (string?)m["code"] == "rate_limited");
+        Assert.Contains("history", (string?)limited["message"]);
+    }
+
     /// <summary>Opens the board until its snapshot (which the saver writes a second or so after drawing) covers <paramref name="atLeast"/>.</summary>
     private static async Task<long> WaitForSnapshotAsync(SiteClient person, string boardId, long atLeast)
     {

@@ -26,6 +26,23 @@ public sealed class ClientMessageReaderTests
     }
 
     [Fact]
+    public void HistoryAndVersionAskForTheBoardsPast()
+    {
+        Assert.Equal(ParseStatus.Ok, Parse("""{"type":"history"}""", out var history));
+        Assert.Equal(ClientMessageType.History, history.Type);
+        Assert.Equal(ParseStatus.Ok, Parse("""{"type":"version","seq":0}""", out var empty));
+        Assert.Equal((ClientMessageType.Version, 0L), (empty.Type, empty.Seq));
+        Assert.Equal(ParseStatus.Ok, Parse("""{"type":"version","seq":9007199254740991}""", out var last));
+        Assert.Equal(9007199254740991, last.Seq);
+
+        foreach (var json in new[] { """{"type":"version"}""", """{"type":"version","seq":-1}""", """{"type":"version","seq":1.5}""",
+            """{"type":"version","seq":"7"}""", """{"type":"version","seq":9007199254740992}""", """{"type":"version","seq":1,"seq":2}""" })
+        {
+            Assert.Equal(ParseStatus.SchemaViolation, Parse(json, out _));
+        }
+    }
+
+    [Fact]
     public void HelloCarriesClientAndOptionalSince()
     {
         Assert.Equal(ParseStatus.Ok, Parse("""{"type":"hello","client":"abcdefgh12","since":42}""", out var message));
