@@ -195,7 +195,27 @@ public sealed class BoardPage
     public async Task NextFramesAsync() =>
         await Page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
 
-    /// <summary>Waits until a condition on the page's board holds.</summary>
-    public async Task WaitForAsync(string predicate) =>
-        await Page.WaitForFunctionAsync(predicate, null, new() { Timeout = 15_000 });
+    /// <summary>
+    /// Waits until a condition on the page's board holds. A timeout says what the page held then (its
+    /// elements, connection state, unsaved and unacknowledged work), so that a failure tells why.
+    /// </summary>
+    public async Task WaitForAsync(string predicate)
+    {
+        try
+        {
+            await Page.WaitForFunctionAsync(predicate, null, new() { Timeout = 15_000 });
+        }
+        catch (TimeoutException timeout)
+        {
+            var state = await Page.EvaluateAsync<string>("""
+                () => {
+                  const c = window.sharedCanvas?.connection;
+                  const e = window.sharedCanvas?.model?.plainElements() ?? [];
+                  return JSON.stringify({ elements: e.length, done: e.filter(x => x.done).length, state: c?.state,
+                    reason: c?.reason, unsaved: c?.unsavedCount, unacked: c?.unacked?.length, unconfirmed: c?.unconfirmed?.length, synced: c?.synced });
+                }
+                """);
+            throw new TimeoutException($"{timeout.Message} Waiting for {predicate}; the page held {state}", timeout);
+        }
+    }
 }
