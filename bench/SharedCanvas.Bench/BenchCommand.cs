@@ -15,6 +15,7 @@ internal static class BenchCommand
           big-room         one board, 200 sockets, 20 drawing, cursors 20 Hz, 30 s
           idle             10,000 idle sockets on one realtime instance; pings answered   target ≤ 16 KB RSS per socket
           late-join        open a 10,000-element board                               target ≤ 1 s
+          history          a 10,000-operation board's timeline and versions          target ≤ 1 s, ≤ 200 ms
           browser-frames   draw in Chromium on a 10,000-element board; frame times    target 60 fps
           smoke            20 sockets for 3 s (what CI runs)
           all              every scenario above but smoke, one table
@@ -22,7 +23,7 @@ internal static class BenchCommand
           --site URL       measure a running stack (default: start one, on a temporary data directory)
           --clients N  --boards N  --drawers-per-board N  --rate N  --points N  --cursor-hz N
           --duration S  --warmup S  --sockets-per-user N  --replicas N  --via-proxy true
-          --elements N  --runs N                   (late-join, browser-frames)
+          --elements N  --runs N                   (late-join, history, browser-frames)
           --realtime-env KEY=VALUE                 environment of the realtime replicas of a stack it starts (experiments)
           --realtime-cpus LIST                     pin the realtime replicas to these CPUs (taskset list, e.g. 0)
         """;
@@ -54,7 +55,7 @@ internal static class BenchCommand
         }
 
         var scenarios = args[0] == "all"
-            ? new[] { "unloaded", "classroom-grid", "big-room", "late-join", "browser-frames", "idle" }
+            ? new[] { "unloaded", "classroom-grid", "big-room", "late-join", "history", "browser-frames", "idle" }
             : [args[0]];
         var results = new List<LoadResult>();
         foreach (var scenario in scenarios)
@@ -73,6 +74,11 @@ internal static class BenchCommand
             {
                 await using var stack = await BenchStack.StartAsync(site);
                 await LateJoinScenario.RunAsync(stack, new BenchOptions(site, elements, runs));
+            }
+            else if (scenario == "history")
+            {
+                await using var stack = await BenchStack.StartAsync(site);
+                await HistoryScenario.RunAsync(stack, new BenchOptions(site, elements, runs));
             }
             else if (scenario == "browser-frames")
             {
