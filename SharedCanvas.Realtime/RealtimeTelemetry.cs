@@ -104,7 +104,7 @@ public sealed class RealtimeTelemetry : IDisposable
     /// conventions), the caller's <c>traceparent</c> its parent. It lasts as long as the socket; per-message
     /// spans link to it. The token is never on it: the path is, the query (where older clients put a token) is not.
     /// </summary>
-    internal static Activity? StartHandshake(Apis.BoardSocketRequest request, System.Net.EndPoint? peer)
+    internal static Activity? StartHandshake(string boardId, string? traceParent, string? traceState, System.Net.EndPoint? peer)
     {
         if (!Source.HasListeners())
         {
@@ -112,12 +112,12 @@ public sealed class RealtimeTelemetry : IDisposable
         }
 
         var parent = default(ActivityContext);
-        if (request.TraceParent is { } traceParent)
+        if (traceParent is not null)
         {
-            parent = Propagator.Extract(default, request, static (r, key) => key switch
+            parent = Propagator.Extract(default, (traceParent, traceState), static (carrier, key) => key switch
             {
-                "traceparent" => [r.TraceParent!],
-                "tracestate" when r.TraceState is { } state => [state],
+                "traceparent" => [carrier.traceParent],
+                "tracestate" when carrier.traceState is { } state => [state],
                 _ => [],
             }).ActivityContext;
         }
@@ -128,14 +128,14 @@ public sealed class RealtimeTelemetry : IDisposable
             activity.SetTag("http.request.method", "GET");
             activity.SetTag("http.route", "/ws/boards/{boardId}");
             activity.SetTag("url.scheme", "http");
-            activity.SetTag("url.path", "/ws/boards/" + request.BoardId);
+            activity.SetTag("url.path", "/ws/boards/" + boardId);
             activity.SetTag("network.protocol.version", "1.1");
             if (peer is System.Net.IPEndPoint ip)
             {
                 activity.SetTag("client.address", ip.Address.ToString());
             }
 
-            activity.SetTag("sharedcanvas.board.id", request.BoardId);
+            activity.SetTag("sharedcanvas.board.id", boardId);
         }
 
         return activity;

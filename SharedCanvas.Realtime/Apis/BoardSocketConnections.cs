@@ -38,7 +38,7 @@ internal sealed partial class BoardSocketConnections(
             return;
         }
 
-        using var handshake = RealtimeTelemetry.StartHandshake(request, connection.RemoteEndPoint);
+        using var handshake = RealtimeTelemetry.StartHandshake(request.BoardId, request.TraceParent, request.TraceState, connection.RemoteEndPoint);
         var (socket, verdict) = await UpgradeAsync(connection, request, handshake);
         request = null; // this method's state lives as long as the socket
         if (socket is null)
@@ -49,6 +49,14 @@ internal sealed partial class BoardSocketConnections(
         using (socket)
         {
             await new BoardSession(verdict.ConnectionId!, socket, verdict.Principal!, admission.Services).RunAsync(connection.ConnectionClosed);
+        }
+
+        if (socket.State == WebSocketState.Aborted)
+        {
+            // Given up on (a peer that stopped reading or went silent): drop the connection, as the HTTP server
+            // drops an aborted request's, rather than wait to hand it what is still queued. A closed one ends
+            // gracefully, its close frame sent.
+            connection.Abort(new ConnectionAbortedException("the board socket was aborted"));
         }
     }
 

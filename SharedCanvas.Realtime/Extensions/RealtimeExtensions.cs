@@ -77,13 +77,13 @@ internal static class RealtimeExtensions
         builder.Services.AddHostedService<BoardEventListener>();
         builder.Services.AddSingleton<Apis.BoardSocketAdmission>();
 
-        // Board sockets upgrade on the bare connection, ahead of the HTTP server, unless turned off
+        // Board sockets upgrade on the bare connection, ahead of the HTTP server, when turned on
         // (Realtime:BareSockets; docs/performance.md "Idle memory").
         builder.Services.AddSingleton<Apis.BoardSocketConnections>();
         builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IServiceProvider>((kestrel, services) =>
             {
-                if (builder.Configuration.GetValue($"{RealtimeOptions.SectionName}:{nameof(RealtimeOptions.BareSockets)}", true))
+                if (builder.Configuration.GetValue($"{RealtimeOptions.SectionName}:{nameof(RealtimeOptions.BareSockets)}", false))
                 {
                     kestrel.ConfigureEndpointDefaults(listen =>
                         listen.Use(next => services.GetRequiredService<Apis.BoardSocketConnections>().Around(next)));

@@ -102,7 +102,10 @@ public static class ServerMessages
     /// <c>{"type":"history","head":H,"first":F,"moments":[{"from","to","start","end","authors","count"}…],"checkpoints":[{"seq","at"}…]}</c>
     /// (protocol §4.9); times in Unix milliseconds, <c>first</c> null when no version can be shown.
     /// </summary>
-    public static byte[] History(long head, long? first, IReadOnlyList<Model.HistoryMoment> moments, IReadOnlyList<Model.HistoryStamp> checkpoints) => Write(writer =>
+    public static byte[] History(
+        long head, long? first,
+        IEnumerable<(long From, long To, DateTime Start, DateTime End, IReadOnlyList<string> Authors, int Count)> moments,
+        IEnumerable<(long Seq, DateTime At)> checkpoints) => Write(writer =>
     {
         writer.WriteString("type", "history");
         writer.WriteNumber("head", head);

@@ -53,7 +53,9 @@ public sealed partial class BoardSession
                 return new HistoryStamp(e.Seq, at, author);
             }));
             var first = timeline.FirstVersion ?? (tail is { Count: > 0 } && tail[0].Seq == 1 ? 0 : null);
-            Enqueue(ServerMessages.History(head, first, HistoryMoments.Group(stamps), timeline.OlderCheckpoints));
+            Enqueue(ServerMessages.History(head, first,
+                HistoryMoments.Group(stamps).Select(m => (m.From, m.To, m.Start, m.End, m.Authors, m.Count)),
+                timeline.OlderCheckpoints.Select(c => (c.Seq, c.At))));
             return;
         }
     }

@@ -84,12 +84,18 @@ internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <summary>
+    /// Ends a read or a flush still pending, as disposing a network stream does: an aborted WebSocket disposes
+    /// its stream to end a receive waiting on a silent peer, or a send stuck behind one that stopped reading.
+    /// The pipes themselves are the connection's, completed by Kestrel when the connection ends (completing a
+    /// reader with a read pending would throw).
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            transport.Input.Complete();
-            transport.Output.Complete();
+            transport.Input.CancelPendingRead();
+            transport.Output.CancelPendingFlush();
         }
 
         base.Dispose(disposing);

@@ -6,14 +6,21 @@ using System.Text.Json.Nodes;
 
 namespace SharedCanvas.IntegrationTests;
 
+/// <summary>A stack whose replicas take board sockets' upgrades on the bare connection (<c>Realtime:BareSockets</c>, off by default).</summary>
+public sealed class BareSocketsFixture : StackFixture
+{
+    protected override void Configure(Aspire.Hosting.Testing.IDistributedApplicationTestingBuilder builder) =>
+        SetEnvironment(builder, "realtime", "Realtime__BareSockets", "true");
+}
+
 /// <summary>
 /// A board socket's upgrade is taken on the bare connection, ahead of the HTTP server, so that the socket keeps
 /// no HTTP request (docs/protocol.md §1, docs/performance.md "Idle memory"); whatever that path does not take
 /// still reaches the HTTP server, which serves the same endpoint. Driven over raw TCP, to see which of the two
 /// answered: the HTTP server names itself (<c>Server: Kestrel</c>), the bare path does not.
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class BareHandshakeTests(StackFixture stack)
+[Collection(IsolatedCollection.Name)]
+public sealed class BareHandshakeTests(BareSocketsFixture stack) : IClassFixture<BareSocketsFixture>
 {
     private async Task<(SiteClient Person, Uri Url, string Token)> ArrangeAsync()
     {

@@ -68,23 +68,10 @@ public sealed partial class HostileInputTests
         var deadConnection = (string)(await ReadMessageAsync(dead))["me"]!["conn"]!;
         await dead.SendAsync("""{"type":"hello","client":"sleeper-gone-for-good"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
 
+        // More than the socket's queue (256 messages, 5 MB) and the kernel's buffers (the unread sockets' receive
+        // buffer is fixed at 64 KB, the server's send buffer grows to 4 MB) hold.
         await using var writer = await MalloryJoinsAsync();
-        var id = $"big-{Guid.NewGuid():N}";
-        await writer.SendOpAsync(Ops.AddPen(id, 0, 0));
-        // About 20 KB each, 800 of them (16 MB): more than the socket's queue (256 messages, 5 MB) and the kernel's
-        // buffers (the unread sockets' receive buffer is fixed at 64 KB, the server's send buffer grows to 4 MB) hold.
-        var points = string.Join(",", Enumerable.Range(0, 950).Select(i => $"{100000.25 + i},{200000.75 + i % 100},0.5"));
-        const int Batches = 800;
-        for (var i = 0; i < Batches; i++)
-        {
-            await writer.SendTextAsync($$$"""{"type":"op","n":{{{i + 2}}},"op":{"k":"points","id":"{{{id}}}","pts":[{{{points}}}]}}""");
-            if (i % 80 == 79)
-            {
-                await Task.Delay(1000); // stay under the socket's message rate
-            }
-        }
-
-        await writer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long)m["n"]! == Batches + 1, TimeSpan.FromSeconds(60));
+        await WriteLargeStrokeAsync(writer);
 
         // Now it reads: what it finds at the end is the server's 1013.
         var buffer = new byte[1 << 16];
@@ -113,6 +100,28 @@ public sealed partial class HostileInputTests
             d => d.RootElement.GetRawText().Contains($"Socket {deadConnection} closed", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
     });
 
+    /// <summary>
+    /// One stroke of 800 point batches of about 20 KB each (16 MB), paced under the socket's message rate, all
+    /// acknowledged: what floods a socket that does not read.
+    /// </summary>
+    private static async Task WriteLargeStrokeAsync(BoardSocket writer)
+    {
+        var id = $"big-{Guid.NewGuid():N}";
+        var first = await writer.SendOpAsync(Ops.AddPen(id, 0, 0));
+        var points = string.Join(",", Enumerable.Range(0, 950).Select(i => $"{100000.25 + i},{200000.75 + i % 100},0.5"));
+        const int Batches = 800;
+        for (var i = 1; i <= Batches; i++)
+        {
+            await writer.SendTextAsync($$$"""{"type":"op","n":{{{first + i}}},"op":{"k":"points","id":"{{{id}}}","pts":[{{{points}}}]}}""");
+            if (i % 80 == 0)
+            {
+                await Task.Delay(1000); // stay under the socket's message rate
+            }
+        }
+
+        await writer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long)m["n"]! == first + Batches, TimeSpan.FromSeconds(60));
+    }
+
     [Fact]
     public Task SocketThatStopsReadingDuringItsReplayIsClosedWith1013() => UnderAttackAsync(async () =>
     {
@@ -123,20 +132,7 @@ public sealed partial class HostileInputTests
         await using (var writer = await BoardSocket.ConnectAsync(token, stack.WebOrigin))
         {
             await writer.JoinAsync();
-            var id = $"long-{Guid.NewGuid():N}";
-            await writer.SendOpAsync(Ops.AddPen(id, 0, 0));
-            var points = string.Join(",", Enumerable.Range(0, 950).Select(i => $"{100000.25 + i},{200000.75 + i % 100},0.5"));
-            const int Batches = 800;
-            for (var i = 0; i < Batches; i++)
-            {
-                await writer.SendTextAsync($$$"""{"type":"op","n":{{{i + 2}}},"op":{"k":"points","id":"{{{id}}}","pts":[{{{points}}}]}}""");
-                if (i % 80 == 79)
-                {
-                    await Task.Delay(1000); // stay under the socket's message rate
-                }
-            }
-
-            await writer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long)m["n"]! == Batches + 1, TimeSpan.FromSeconds(60));
+            await WriteLargeStrokeAsync(writer);
         }
 
         // A socket asks for all of it (since 0: the log still holds every entry) and never reads: its replay
