@@ -52,8 +52,7 @@ public sealed partial class BoardSession
                 var (author, at) = BoardHistory.Stamp(e.Message);
                 return new HistoryStamp(e.Seq, at, author);
             }));
-            var first = timeline.FirstVersion ?? (tail is { Count: > 0 } && tail[0].Seq == 1 ? 0 : null);
-            Enqueue(ServerMessages.History(head, first,
+            Enqueue(ServerMessages.History(head, timeline.FirstVersion,
                 HistoryMoments.Group(stamps).Select(m => (m.From, m.To, m.Start, m.End, m.Authors, m.Count)),
                 timeline.OlderCheckpoints.Select(c => (c.Seq, c.At))));
             return;
@@ -95,27 +94,10 @@ public sealed partial class BoardSession
         Enqueue(ServerMessages.Error(ErrorCodes.VersionUnavailable, $"the history does not hold version {seq}"));
     }
 
-    /// <summary>The log's entries after <paramref name="after"/> up to <paramref name="to"/>; null when the log no longer continues from there.</summary>
+    /// <summary>The log's entries after <paramref name="after"/> up to <paramref name="to"/>; null when the log no longer holds them all.</summary>
     private async Task<List<LogEntry>?> TailAsync(long after, long to)
     {
-        var entries = new List<LogEntry>();
-        var next = after + 1;
-        while (next <= to)
-        {
-            var page = await _services.Log.ReadAsync(Keys, next, ReplayPage, to);
-            if (page.Count == 0 || page[0].Seq != next)
-            {
-                return null;
-            }
-
-            entries.AddRange(page);
-            next = page[^1].Seq + 1;
-            if (page.Count < ReplayPage)
-            {
-                break;
-            }
-        }
-
-        return next > to ? entries : null;
+        var tail = await _services.Log.ReadAfterAsync(Keys, after, to, ReplayPage);
+        return tail is not null && tail.Count == Math.Max(0, to - after) ? tail : null;
     }
 }

@@ -255,6 +255,30 @@ public sealed class BoardLog(IConnectionMultiplexer redis, IOptions<RealtimeOpti
 
         return result;
     }
+
+    /// <summary>
+    /// Every entry after <paramref name="afterSeq"/> up to <paramref name="toSeq"/> that the log holds, read
+    /// <paramref name="page"/> at a time; null when it does not continue from there (a saver trimmed past it).
+    /// </summary>
+    public async Task<List<LogEntry>?> ReadAfterAsync(BoardKeys keys, long afterSeq, long toSeq, int page)
+    {
+        var entries = new List<LogEntry>();
+        while (true)
+        {
+            var next = afterSeq + 1 + entries.Count;
+            var read = await ReadAsync(keys, next, page, toSeq).ConfigureAwait(false);
+            if (read.Count > 0 && read[0].Seq != next)
+            {
+                return null;
+            }
+
+            entries.AddRange(read);
+            if (read.Count < page)
+            {
+                return entries;
+            }
+        }
+    }
 }
 
 /// <summary>One operation message from the log.</summary>

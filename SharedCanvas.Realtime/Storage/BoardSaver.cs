@@ -170,8 +170,7 @@ public sealed partial class BoardSaver(
         {
             var state = await StateAsync(boardId, fresh: attempt > 0, cancellationToken);
             var savedSeq = state.Seq;
-            var folded = new List<LogEntry>();
-            if (!await FoldAsync(keys, state, folded))
+            if (await FoldAsync(keys, state) is not { } folded)
             {
                 // The log no longer holds what follows our state: a newer snapshot exists. Start from it.
                 if (attempt < 3)
@@ -223,33 +222,19 @@ public sealed partial class BoardSaver(
     }
 
     /// <summary>
-    /// Applies everything in the log after the state's sequence number, collecting the entries in
-    /// <paramref name="folded"/>. False when the log has a gap there.
+    /// Applies everything in the log after the state's sequence number, and returns it (for the board's history).
+    /// Null when the log has a gap there.
     /// </summary>
-    private async Task<bool> FoldAsync(BoardKeys keys, BoardState state, List<LogEntry> folded)
+    private async Task<List<LogEntry>?> FoldAsync(BoardKeys keys, BoardState state)
     {
         // Up to the head readers may see: a snapshot never holds an operation a failover could take back.
-        var head = await log.GetHeadAsync(keys);
-        while (true)
+        var entries = await log.ReadAfterAsync(keys, state.Seq, await log.GetHeadAsync(keys), Page);
+        foreach (var entry in entries ?? [])
         {
-            var entries = await log.ReadAsync(keys, state.Seq + 1, Page, head);
-            if (entries.Count > 0 && entries[0].Seq != state.Seq + 1)
-            {
-                return false;
-            }
-
-            foreach (var entry in entries)
-            {
-                state.ApplyMessage(entry.Message);
-            }
-
-            folded.AddRange(entries);
-
-            if (entries.Count < Page)
-            {
-                return true;
-            }
+            state.ApplyMessage(entry.Message);
         }
+
+        return entries;
     }
 
     private async Task<BoardState> StateAsync(string boardId, bool fresh, CancellationToken cancellationToken)
