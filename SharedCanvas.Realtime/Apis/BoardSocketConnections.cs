@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using SharedCanvas.Realtime.Sessions;
 using SharedCanvas.Realtime.Sockets;
@@ -170,20 +171,10 @@ internal sealed partial class BoardSocketConnections(
     private static async Task RespondAsync(ConnectionContext connection, int status, Activity? handshake, bool invalidToken = false)
     {
         handshake?.SetTag("http.response.status_code", status);
-        var head = $"HTTP/1.1 {status} {ReasonPhrase(status)}\r\nContent-Length: 0\r\nConnection: close\r\n"
+        var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Length: 0\r\nConnection: close\r\n"
             + (invalidToken ? "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n" : "") + "\r\n";
         await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes(head));
     }
-
-    private static string ReasonPhrase(int status) => status switch
-    {
-        StatusCodes.Status401Unauthorized => "Unauthorized",
-        StatusCodes.Status403Forbidden => "Forbidden",
-        StatusCodes.Status429TooManyRequests => "Too Many Requests",
-        StatusCodes.Status503ServiceUnavailable => "Service Unavailable",
-        StatusCodes.Status500InternalServerError => "Internal Server Error",
-        _ => "Bad Request",
-    };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection {ConnectionId} sent no whole request head in time; closed")]
     private static partial void LogHeadTimedOut(ILogger logger, string connectionId);

@@ -68,34 +68,30 @@ public static class ServerMessages
     });
 
     /// <summary><c>{"type":"snapshot","seq":S,"elements":[…]}</c> around elements already serialized as a JSON array.</summary>
-    public static byte[] Snapshot(long seq, ReadOnlySpan<byte> elementsArray)
+    public static byte[] Snapshot(long seq, ReadOnlySpan<byte> elementsArray) => Elements("{\"type\":\"snapshot\",\"seq\":"u8, seq, elementsArray);
+
+    /// <summary><c>{"type":"version","seq":S,"elements":[…]}</c>: the board as it was at S (protocol §4.9), shaped as a snapshot.</summary>
+    public static byte[] Version(long seq, ReadOnlySpan<byte> elementsArray) => Elements("{\"type\":\"version\",\"seq\":"u8, seq, elementsArray);
+
+    /// <summary><paramref name="prefix"/>, the sequence number, then <c>,"elements":</c> and the elements' JSON array.</summary>
+    private static byte[] Elements(ReadOnlySpan<byte> prefix, long seq, ReadOnlySpan<byte> elementsArray)
     {
-        ReadOnlySpan<byte> prefix = "{\"type\":\"snapshot\",\"seq\":"u8;
         ReadOnlySpan<byte> middle = ",\"elements\":"u8;
-        var buffer = new byte[prefix.Length + 20 + middle.Length + elementsArray.Length + 1];
+        Span<byte> digits = stackalloc byte[20];
+        Utf8Formatter.TryFormat(seq, digits, out var written);
+        // Sized exactly, so that a board of megabytes is not copied a second time to trim it.
+        var buffer = new byte[prefix.Length + written + middle.Length + elementsArray.Length + 1];
         var span = buffer.AsSpan();
         prefix.CopyTo(span);
         var length = prefix.Length;
-        Utf8Formatter.TryFormat(seq, span[length..], out var written);
+        digits[..written].CopyTo(span[length..]);
         length += written;
         middle.CopyTo(span[length..]);
         length += middle.Length;
         elementsArray.CopyTo(span[length..]);
         length += elementsArray.Length;
-        span[length++] = (byte)'}';
-        return buffer[..length];
-    }
-
-    /// <summary><c>{"type":"version","seq":S,"elements":[…]}</c>: the board as it was at S (protocol §4.9).</summary>
-    public static byte[] Version(long seq, ReadOnlySpan<byte> elementsArray)
-    {
-        var snapshot = Snapshot(seq, elementsArray);
-        // The same shape as a snapshot, under another type: {"type":"version" is one byte shorter than {"type":"snapshot".
-        ReadOnlySpan<byte> head = "{\"type\":\"version\""u8;
-        var message = new byte[snapshot.Length - 1];
-        head.CopyTo(message);
-        snapshot.AsSpan("{\"type\":\"snapshot\"".Length).CopyTo(message.AsSpan(head.Length));
-        return message;
+        span[length] = (byte)'}';
+        return buffer;
     }
 
     /// <summary>

@@ -63,18 +63,18 @@ public abstract class DurabilityScenarios(StackFixture stack, ITestOutputHelper 
         await owner.ShareWithAsync(boardId, viewer, "viewer");
         await using var drawer = await BoardSocket.ConnectAsync(token, stack.WebOrigin);
         await drawer.JoinAsync();
-        for (var i = 1; i <= 20; i++)
+        async Task DrawAsync(int from, int to)
         {
-            var n = await drawer.SendOpAsync(Ops.AddPen($"e{i}", i * 10, 0));
-            await drawer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n);
+            for (var i = from; i <= to; i++)
+            {
+                var n = await drawer.SendOpAsync(Ops.AddPen($"e{i}", i * 10, 0));
+                await drawer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n);
+            }
         }
 
+        await DrawAsync(1, 20);
         await WaitForSnapshotAsync(owner, boardId, atLeast: 20);
-        for (var i = 21; i <= 30; i++)
-        {
-            var n = await drawer.SendOpAsync(Ops.AddPen($"e{i}", i * 10, 0));
-            await drawer.WaitForAsync(m => BoardSocket.Type(m) == "ack" && (long?)m["n"] == n);
-        }
+        await DrawAsync(21, 30);
 
         // A viewer asks for the timeline and for versions: archived, in the log's tail, and past the head.
         await using var looker = await BoardSocket.ConnectAsync(await viewer.GetRealtimeTokenAsync(boardId), stack.WebOrigin);
